@@ -1,0 +1,51 @@
+# Two commands: `make run` (the site and its jobs, embedded, demo data) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint types pytest bench install messages clean
+
+run: install messages
+	@mkdir -p var/broker/queue var/broker/processed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Mutual aid tracker: http://$(HOST):$(PORT)/   (Ctrl-C stops the site and its jobs)"
+	@echo ""
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/celery -A mutualaid worker --beat --concurrency=1 --loglevel=INFO \
+		--schedule=var/celerybeat-schedule >var/worker.log 2>&1 & worker=$$!; \
+	echo "  Background jobs: running (log in var/worker.log)"; \
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+messages: install
+	@if [ -d locale ]; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
+
+test: lint types pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: install
+	$(VENV)/bin/mypy .
+
+pytest: install messages
+	$(VENV)/bin/pytest
+
+bench: install messages
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf var/ .venv/

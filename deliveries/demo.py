@@ -1,0 +1,181 @@
+"""Demo data for `make run`: a believable catalogue, a week of donations, three members.
+
+It lives in the top app because it touches every app below it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from inventory import services as inventory_services
+from inventory.models import Category, Item, Location
+from mutualaid.members import member_add, roles_ensure
+from mutualaid.timeutil import local_today
+
+DEMO_LOGINS = [
+    ("organizer", "organizer", "demo-organizer-2026"),
+    ("driver", "driver", "demo-driver-2026"),
+    ("driver2", "driver", "demo-driver-2026"),
+]
+
+# (category, [(item, unit, perishable, shelf life in days, target)])
+CATALOGUE: list[tuple[str, list[tuple[str, str, bool, int, int]]]] = [
+    (
+        "Shelf-stable food",
+        [
+            ("Rice, 5 lb bag", "bag", False, 0, 40),
+            ("Dry black beans, 1 lb", "bag", False, 0, 40),
+            ("Canned pinto beans", "can", False, 0, 60),
+            ("Canned tomatoes", "can", False, 0, 40),
+            ("Masa harina, 4 lb", "bag", False, 0, 20),
+            ("Pasta, 1 lb", "box", False, 0, 40),
+            ("Cooking oil, 48 oz", "bottle", False, 0, 20),
+            ("Peanut butter", "each", False, 0, 30),
+            ("Oatmeal", "box", False, 0, 25),
+        ],
+    ),
+    (
+        "Produce",
+        [
+            ("Onions, 3 lb", "bag", True, 21, 20),
+            ("Potatoes, 5 lb", "bag", True, 28, 20),
+            ("Apples", "lb", True, 21, 30),
+            ("Bananas", "lb", True, 6, 30),
+            ("Tomatoes", "lb", True, 7, 20),
+            ("Carrots, 2 lb", "bag", True, 21, 20),
+        ],
+    ),
+    (
+        "Dairy and eggs",
+        [
+            ("Milk, 1 gallon", "each", True, 10, 30),
+            ("Eggs", "dozen", True, 28, 30),
+            ("Cheese, 1 lb", "each", True, 30, 15),
+            ("Yogurt, 32 oz", "each", True, 14, 15),
+        ],
+    ),
+    (
+        "Baby",
+        [
+            ("Infant formula, powder", "each", False, 0, 25),
+            ("Diapers, size 3", "pack", False, 0, 25),
+            ("Diapers, size 5", "pack", False, 0, 25),
+            ("Baby wipes", "pack", False, 0, 20),
+            ("Baby cereal", "box", False, 0, 10),
+        ],
+    ),
+    (
+        "Hygiene",
+        [
+            ("Toothpaste", "each", False, 0, 20),
+            ("Toothbrushes, 4-pack", "pack", False, 0, 20),
+            ("Soap bars, 3-pack", "pack", False, 0, 20),
+            ("Shampoo", "bottle", False, 0, 15),
+            ("Menstrual pads", "pack", False, 0, 20),
+            ("Deodorant", "each", False, 0, 15),
+        ],
+    ),
+    (
+        "Household",
+        [
+            ("Toilet paper, 12 rolls", "pack", False, 0, 20),
+            ("Laundry detergent", "bottle", False, 0, 15),
+            ("Dish soap", "bottle", False, 0, 15),
+            ("Trash bags", "box", False, 0, 10),
+        ],
+    ),
+    (
+        "Clothing",
+        [
+            ("Winter coat, adult", "each", False, 0, 10),
+            ("Winter coat, child", "each", False, 0, 10),
+            ("Socks, adult", "pack", False, 0, 20),
+            ("Gloves and hats", "each", False, 0, 20),
+        ],
+    ),
+    (
+        "Over-the-counter medicine",
+        [
+            ("Acetaminophen, adult", "bottle", False, 0, 10),
+            ("Children's fever reducer", "bottle", False, 0, 10),
+            ("Cough drops", "pack", False, 0, 10),
+            ("Bandages", "box", False, 0, 10),
+        ],
+    ),
+]
+
+LOCATIONS = [
+    ("St. Mary's church hall", "Side door on 14th St. Pantry shelves in the basement."),
+    ("Corner grocery back room", "Ask for Lupe. Cold storage available."),
+]
+
+DONORS = ["", "Parish food drive", "Lupe's grocery", "School PTA", "Anonymous neighbour", ""]
+
+
+def demo_exists() -> bool:
+    return User.objects.filter(username=DEMO_LOGINS[0][0]).exists()
+
+
+@transaction.atomic
+def seed_demo(*, seed: int = 2026) -> None:
+    """Create the demo catalogue, donations and members. Does nothing if they exist."""
+    if demo_exists():
+        return
+    rng = random.Random(seed)
+    roles_ensure()
+    organizer = None
+    for username, role, password in DEMO_LOGINS:
+        user = member_add(username=username, role=role, password=password)
+        organizer = organizer or user
+
+    items: list[tuple[Item, int]] = []
+    for order, (category_name, entries) in enumerate(CATALOGUE):
+        category, _ = Category.objects.get_or_create(
+            name=category_name, defaults={"sort_order": order}
+        )
+        for name, unit, perishable, shelf_days, target in entries:
+            item, _ = Item.objects.get_or_create(
+                name=name,
+                defaults={
+                    "category": category,
+                    "unit": unit,
+                    "perishable": perishable,
+                    "target_on_hand": target,
+                    "max_per_household": 4 if unit in {"bag", "each", "bottle"} else 6,
+                },
+            )
+            items.append((item, shelf_days))
+    locations = [
+        Location.objects.get_or_create(name=name, defaults={"notes": notes})[0]
+        for name, notes in LOCATIONS
+    ]
+
+    today = local_today()
+    now = timezone.now()
+    for days_ago in range(6, -1, -1):
+        for _ in range(rng.randint(2, 4)):
+            chosen = rng.sample(items, rng.randint(2, 6))
+            lines = []
+            for item, shelf_days in chosen:
+                expires = None
+                if item.perishable:
+                    expires = today + dt.timedelta(days=max(1, shelf_days - days_ago))
+                elif rng.random() < 0.4:
+                    expires = today + dt.timedelta(days=rng.randint(90, 540))
+                lines.append(
+                    inventory_services.DonationLineInput(
+                        item=item, quantity=rng.randint(2, 24), expires_on=expires
+                    )
+                )
+            inventory_services.donation_receive(
+                location=rng.choice(locations),
+                lines=lines,
+                donor=rng.choice(DONORS),
+                received_by=organizer,
+                received_at=now - dt.timedelta(days=days_ago, hours=rng.randint(0, 8)),
+            )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HouseholdRequestsConfig(AppConfig):
+    name = "household_requests"
+    verbose_name = "Household requests"

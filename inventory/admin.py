@@ -1,0 +1,76 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from inventory.models import (
+    Category,
+    Donation,
+    DonationLine,
+    Item,
+    Location,
+    StockLot,
+    StockMovement,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Rows written only by services: visible here, never edited here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin[Category]):
+    list_display = ["name", "sort_order"]
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin[Item]):
+    list_display = ["name", "category", "unit", "perishable", "target_on_hand", "active"]
+    list_filter = ["category", "perishable", "active"]
+    list_select_related = ["category"]
+    search_fields = ["name"]
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin[Location]):
+    list_display = ["name", "active"]
+
+
+class DonationLineInline(admin.TabularInline[DonationLine, Donation]):
+    model = DonationLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ["item", "quantity", "expires_on"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Donation)
+class DonationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "received_at", "location", "donor"]
+    list_select_related = ["location"]
+    inlines = [DonationLineInline]
+
+
+@admin.register(StockLot)
+class StockLotAdmin(ReadOnlyAdmin):
+    list_display = ["id", "item", "location", "expires_on", "on_hand", "reserved"]
+    list_filter = ["location", "item__category"]
+    list_select_related = ["item", "location"]
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "lot", "kind", "on_hand_delta", "reserved_delta", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["actor"]

@@ -1,0 +1,204 @@
+"""Inventory REST API: catalogue, donations with nested lines, stock lots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import F, QuerySet
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from inventory import selectors, services
+from inventory.models import Category, Donation, DonationLine, Item, Location, StockLot
+from mutualaid.roles import IsOrganizer, OrganizerWritesMembersRead, acting_user
+
+MAX_LINES_PER_DONATION = 200
+MAX_LINE_QUANTITY = 100_000
+
+
+class CategorySerializer(serializers.ModelSerializer[Category]):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "sort_order"]
+
+
+class ItemSerializer(serializers.ModelSerializer[Item]):
+    class Meta:
+        model = Item
+        fields = [
+            "id",
+            "name",
+            "category",
+            "unit",
+            "perishable",
+            "target_on_hand",
+            "max_per_household",
+            "active",
+        ]
+
+
+class LocationSerializer(serializers.ModelSerializer[Location]):
+    class Meta:
+        model = Location
+        fields = ["id", "name", "notes", "active"]
+
+
+class DonationLineSerializer(serializers.ModelSerializer[DonationLine]):
+    item = serializers.PrimaryKeyRelatedField(queryset=Item.objects.filter(active=True))
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+    lot: serializers.PrimaryKeyRelatedField[StockLot] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+
+    class Meta:
+        model = DonationLine
+        fields = ["id", "item", "quantity", "expires_on", "lot"]
+
+
+class DonationSerializer(serializers.ModelSerializer[Donation]):
+    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.filter(active=True))
+    lines = DonationLineSerializer(many=True, allow_empty=False)
+
+    class Meta:
+        model = Donation
+        fields = ["id", "location", "donor", "note", "received_at", "lines"]
+        read_only_fields = ["received_at"]
+
+    def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(lines) > MAX_LINES_PER_DONATION:
+            raise ValidationError(f"At most {MAX_LINES_PER_DONATION} lines per donation.")
+        return lines
+
+
+class StockLotSerializer(serializers.ModelSerializer[StockLot]):
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    category = serializers.IntegerField(source="item.category_id", read_only=True)
+    unit = serializers.CharField(source="item.unit", read_only=True)
+    available = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = StockLot
+        fields = [
+            "id",
+            "item",
+            "item_name",
+            "category",
+            "unit",
+            "location",
+            "expires_on",
+            "on_hand",
+            "reserved",
+            "available",
+            "received_at",
+        ]
+
+
+class StockLotFilter(django_filters.FilterSet):
+    item = django_filters.ModelChoiceFilter(queryset=Item.objects.all())
+    category = django_filters.ModelChoiceFilter(
+        field_name="item__category", queryset=Category.objects.all()
+    )
+    location = django_filters.ModelChoiceFilter(queryset=Location.objects.all())
+    expiring_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lt")
+    available = django_filters.BooleanFilter(method="filter_available")
+
+    class Meta:
+        model = StockLot
+        fields = ["item", "category", "location", "expiring_before", "available"]
+
+    def filter_available(
+        self, queryset: QuerySet[StockLot], name: str, value: bool | None
+    ) -> QuerySet[StockLot]:
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(on_hand__gt=F("reserved"))
+        return queryset.filter(on_hand=F("reserved"))
+
+
+class CatalogueViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Members read, organizers create and edit. Nothing is deleted: set `active` false."""
+
+    permission_classes = [OrganizerWritesMembersRead]
+
+
+class CategoryViewSet(CatalogueViewSet):
+    queryset = Category.objects.all()
+    serializer_class = CategorySerializer
+
+
+class ItemViewSet(CatalogueViewSet):
+    queryset = Item.objects.all()
+    serializer_class = ItemSerializer
+    filterset_fields = ["category", "perishable", "active"]
+
+
+class LocationViewSet(CatalogueViewSet):
+    queryset = Location.objects.all()
+    serializer_class = LocationSerializer
+
+
+def _stock_error_detail(error: services.StockError) -> dict[str, Any]:
+    if error.index is not None:
+        lines: list[dict[str, list[str]]] = [{} for _ in range(error.index + 1)]
+        lines[error.index] = {error.field or "non_field_errors": [error.message]}
+        return {"lines": lines}
+    return {error.field or "non_field_errors": [error.message]}
+
+
+class DonationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Organizers log donations; each line becomes a stock lot. Donations are not edited."""
+
+    permission_classes = [IsOrganizer]
+    serializer_class = DonationSerializer
+    queryset = Donation.objects.prefetch_related("lines__lot")
+    filterset_fields = ["location"]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            donation = services.donation_receive(
+                location=data["location"],
+                donor=data.get("donor", ""),
+                note=data.get("note", ""),
+                received_by=acting_user(request),
+                lines=[
+                    services.DonationLineInput(
+                        item=line["item"],
+                        quantity=line["quantity"],
+                        expires_on=line.get("expires_on"),
+                    )
+                    for line in data["lines"]
+                ],
+            )
+        except services.StockError as error:
+            raise ValidationError(_stock_error_detail(error)) from None
+        donation = self.get_queryset().get(pk=donation.pk)
+        return Response(self.get_serializer(donation).data, status=201)
+
+
+class StockLotViewSet(viewsets.ReadOnlyModelViewSet[StockLot]):
+    """Stock lots with filters; organizers only."""
+
+    permission_classes = [IsOrganizer]
+    serializer_class = StockLotSerializer
+    filterset_class = StockLotFilter
+
+    def get_queryset(self) -> QuerySet[StockLot]:
+        return selectors.lots_with_details().order_by(F("expires_on").asc(nulls_last=True), "id")

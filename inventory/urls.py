@@ -1,0 +1,18 @@
+from django.urls import path
+
+from inventory import views
+
+app_name = "inventory"
+
+urlpatterns = [
+    path("", views.stock, name="stock"),
+    path("donations/", views.donation_list, name="donation_list"),
+    path("donations/new/", views.donation_new, name="donation_new"),
+    path("donations/<int:pk>/", views.donation_detail, name="donation_detail"),
+    path("items/<int:pk>/lots/", views.item_lots, name="item_lots"),
+    path("lots/<int:pk>/", views.lot_detail, name="lot_detail"),
+    path("lots/<int:pk>/spoil/", views.lot_spoil, name="lot_spoil"),
+    path("catalogue/", views.catalogue, name="catalogue"),
+    path("catalogue/<str:kind>/new/", views.catalogue_edit, name="catalogue_new"),
+    path("catalogue/<str:kind>/<int:pk>/", views.catalogue_edit, name="catalogue_edit"),
+]

@@ -1,0 +1,200 @@
+"""Organizer pages: donation intake, stock, lots, catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from inventory import selectors, services
+from inventory.forms import (
+    AdjustForm,
+    CategoryForm,
+    DonationForm,
+    DonationLineFormSet,
+    ItemForm,
+    LocationForm,
+    StockFilterForm,
+)
+from inventory.models import Category, Donation, Item, Location, StockLot
+from mutualaid.roles import acting_user, organizer_required
+
+
+@organizer_required
+def donation_new(request: HttpRequest) -> HttpResponse:
+    form = DonationForm(request.POST or None)
+    lines = DonationLineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        filled = [(i, f.cleaned_data) for i, f in enumerate(lines.forms) if not f.is_blank()]
+        items = Item.objects.in_bulk([data["item"] for _i, data in filled])
+        missing = [i for i, data in filled if data["item"] not in items]
+        for i in missing:
+            lines.forms[i].add_error("item", _("Choose an item from the list."))
+        if not missing:
+            try:
+                donation = services.donation_receive(
+                    location=form.cleaned_data["location"],
+                    donor=form.cleaned_data["donor"],
+                    note=form.cleaned_data["note"],
+                    received_by=acting_user(request),
+                    lines=[
+                        services.DonationLineInput(
+                            item=items[data["item"]],
+                            quantity=data["quantity"],
+                            expires_on=data["expires_on"],
+                        )
+                        for _i, data in filled
+                    ],
+                )
+            except services.StockError as error:
+                target = lines.forms[filled[error.index][0]] if error.index is not None else None
+                if target is not None and error.field in target.fields:
+                    target.add_error(error.field, _(error.message))
+                else:
+                    form.add_error(None, _(error.message))
+            else:
+                messages.success(
+                    request,
+                    _("Logged donation #%(number)s with %(count)s line(s).")
+                    % {"number": donation.pk, "count": len(filled)},
+                )
+                return redirect("inventory:donation_detail", pk=donation.pk)
+    return render(request, "inventory/donation_new.html", {"form": form, "lines": lines})
+
+
+@organizer_required
+def donation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    donation = get_object_or_404(
+        Donation.objects.select_related("location").prefetch_related("lines__item", "lines__lot"),
+        pk=pk,
+    )
+    return render(request, "inventory/donation_detail.html", {"donation": donation})
+
+
+@organizer_required
+def donation_list(request: HttpRequest) -> HttpResponse:
+    donations = (
+        Donation.objects.select_related("location")
+        .annotate(line_count=models.Count("lines"), units=models.Sum("lines__quantity"))
+        .order_by("-received_at", "-id")[:100]
+    )
+    return render(request, "inventory/donation_list.html", {"donations": donations})
+
+
+@organizer_required
+def stock(request: HttpRequest) -> HttpResponse:
+    filters = StockFilterForm(request.GET or None)
+    valid = filters.is_valid()
+    items = selectors.items_with_stock(
+        category=filters.cleaned_data["category"] if valid else None,
+        below_target=valid and filters.cleaned_data["show"] == "below_target",
+        in_stock=valid and filters.cleaned_data["show"] == "in_stock",
+    )
+    expiring = selectors.lots_expiring_soon().order_by("expires_on", "id")[:50]
+    return render(
+        request,
+        "inventory/stock.html",
+        {
+            "filters": filters,
+            "items": items,
+            "expiring": expiring,
+            "expiring_days": selectors.EXPIRING_SOON_DAYS,
+        },
+    )
+
+
+@organizer_required
+def item_lots(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Item.objects.select_related("category"), pk=pk)
+    lots = selectors.lots_in_stock().filter(item=item)
+    return render(request, "inventory/item_lots.html", {"item": item, "lots": lots})
+
+
+@organizer_required
+def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = get_object_or_404(selectors.lots_with_details(), pk=pk)
+    adjust = AdjustForm(request.POST or None)
+    if request.method == "POST" and adjust.is_valid():
+        try:
+            services.lot_adjust(
+                lot_id=lot.pk,
+                delta=adjust.cleaned_data["delta"],
+                reason=adjust.cleaned_data["reason"],
+                actor=acting_user(request),
+            )
+        except services.StockError as error:
+            adjust.add_error("delta" if error.field == "quantity" else None, _(error.message))
+        else:
+            messages.success(request, _("Stock adjusted."))
+            return redirect("inventory:lot_detail", pk=lot.pk)
+    movements = lot.movements.select_related("actor").order_by("-id")[:50]
+    return render(
+        request,
+        "inventory/lot_detail.html",
+        {"lot": lot, "adjust": adjust, "movements": movements},
+    )
+
+
+@organizer_required
+@require_POST
+def lot_spoil(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = get_object_or_404(StockLot, pk=pk)
+    try:
+        movement = services.lot_spoil(
+            lot_id=lot.pk,
+            reason=_("marked spoiled by an organizer"),
+            actor=acting_user(request),
+        )
+    except services.StockError as error:
+        messages.error(request, _(error.message))
+    else:
+        if movement is None:
+            messages.info(request, _("Nothing unreserved left to spoil."))
+        else:
+            messages.success(request, _("Unreserved units marked spoiled."))
+    return redirect("inventory:lot_detail", pk=lot.pk)
+
+
+CATALOGUE_FORMS: dict[str, tuple[type[models.Model], Any]] = {
+    "category": (Category, CategoryForm),
+    "item": (Item, ItemForm),
+    "location": (Location, LocationForm),
+}
+
+
+@organizer_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "inventory/catalogue.html",
+        {
+            "categories": Category.objects.annotate(item_count=models.Count("items")),
+            "items": Item.objects.select_related("category"),
+            "locations": Location.objects.all(),
+        },
+    )
+
+
+@organizer_required
+def catalogue_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
+    if kind not in CATALOGUE_FORMS:
+        raise Http404
+    model, form_class = CATALOGUE_FORMS[kind]
+    instance = get_object_or_404(model, pk=pk) if pk is not None else None
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        # Catalogue rows carry no stock and no history of their own; a ModelForm save is
+        # the whole write.
+        saved = form.save()
+        messages.success(request, _("Saved %(name)s.") % {"name": saved})
+        return redirect("inventory:catalogue")
+    return render(
+        request,
+        "inventory/catalogue_edit.html",
+        {"form": form, "kind": kind, "instance": instance},
+    )

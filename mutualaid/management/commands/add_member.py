@@ -1,0 +1,57 @@
+import getpass
+import sys
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from mutualaid.members import MemberError, member_add
+from mutualaid.roles import ROLES
+
+
+class Command(BaseCommand):
+    help = "Add a member (or reset their password) with a role: organizer or driver."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=ROLES)
+        parser.add_argument(
+            "--zone",
+            action="append",
+            default=[],
+            help="Delivery zone for a driver (repeatable).",
+        )
+        parser.add_argument("--password-stdin", action="store_true")
+        parser.add_argument("--email", default="")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["password_stdin"]:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Password: ")
+            if password != getpass.getpass("Password (again): "):
+                raise CommandError("The passwords do not match.")
+        if not password:
+            raise CommandError("A password is required.")
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        try:
+            user = member_add(
+                username=options["username"],
+                role=options["role"],
+                password=password,
+                email=options["email"],
+            )
+        except MemberError as exc:
+            raise CommandError(str(exc)) from None
+        self._after_add(user, options)
+        self.stdout.write(f"{user.username} is now a member with role {options['role']}.")
+
+    def _after_add(self, user: Any, options: dict[str, Any]) -> None:
+        """Hook for roles that carry a profile (drivers and their zones)."""
+        from mutualaid import member_hooks
+
+        member_hooks.run(user=user, role=options["role"], zones=options["zone"])

@@ -1,0 +1,33 @@
+"""Services for people: adding members with a role."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from mutualaid.roles import ROLES
+
+UNKNOWN_ROLE = "Role must be one of: organizer, driver."
+
+
+class MemberError(Exception):
+    pass
+
+
+@transaction.atomic
+def member_add(*, username: str, role: str, password: str, email: str = "") -> User:
+    """Create the user (or update its password) and put it in the role's group. Idempotent."""
+    if role not in ROLES:
+        raise MemberError(UNKNOWN_ROLE)
+    user, _created = User.objects.get_or_create(username=username, defaults={"email": email})
+    user.set_password(password)
+    user.is_active = True
+    user.save()
+    group, _ = Group.objects.get_or_create(name=role)
+    user.groups.add(group)
+    return user
+
+
+def roles_ensure() -> None:
+    for role in ROLES:
+        Group.objects.get_or_create(name=role)

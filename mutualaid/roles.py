@@ -1,0 +1,110 @@
+"""Roles are groups: organizer and driver. One place decides who may do what.
+
+Pages: anonymous -> login redirect, wrong role -> 403. API: anonymous -> 401, wrong
+role -> 403. Objects a user may not see answer 404 through the apps' selectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, User
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from rest_framework import permissions
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+ORGANIZER = "organizer"
+DRIVER = "driver"
+ROLES = (ORGANIZER, DRIVER)
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def role_names(user: AnyUser) -> frozenset[str]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached: frozenset[str] | None = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = frozenset(
+            Group.objects.filter(user=cast(Any, user), name__in=ROLES).values_list(
+                "name", flat=True
+            )
+        )
+        setattr(user, "_role_names", cached)  # noqa: B010 (a cache the model does not declare)
+    return cached
+
+
+def is_organizer(user: AnyUser) -> bool:
+    return ORGANIZER in role_names(user)
+
+
+def is_driver(user: AnyUser) -> bool:
+    return DRIVER in role_names(user)
+
+
+def is_member(user: AnyUser) -> bool:
+    return bool(role_names(user))
+
+
+def acting_user(request: HttpRequest | Request) -> User:
+    """The signed-in user of a request that a role check already let through."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+def role_context(request: HttpRequest) -> dict[str, bool]:
+    user = getattr(request, "user", AnonymousUser())
+    return {"is_organizer": is_organizer(user), "is_driver": is_driver(user)}
+
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+
+
+def _role_required(check: Callable[[AnyUser], bool]) -> Callable[[ViewFunc], ViewFunc]:
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return cast(ViewFunc, wrapped)
+
+    return decorator
+
+
+organizer_required = _role_required(is_organizer)
+driver_required = _role_required(is_driver)
+member_required = _role_required(is_member)
+
+
+class IsOrganizer(permissions.BasePermission):
+    """Organizers only."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return is_organizer(request.user)
+
+
+class IsDriver(permissions.BasePermission):
+    """Drivers only."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return is_driver(request.user)
+
+
+class OrganizerWritesMembersRead(permissions.BasePermission):
+    """Catalogue: any member reads, organizers write."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return is_member(request.user)
+        return is_organizer(request.user)
