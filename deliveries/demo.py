@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from household_requests.zones import zone_save
 from inventory import services as inventory_services
 from inventory.models import Category, Item, Location
 from mutualaid.members import member_add, roles_ensure
@@ -114,6 +115,13 @@ LOCATIONS = [
     ("Corner grocery back room", "Ask for Lupe. Cold storage available."),
 ]
 
+ZONES = [
+    ("Phillips", ["55404", "55407"]),
+    ("Powderhorn", ["55406", "55408"]),
+    ("Cedar-Riverside", ["55454", "55455"]),
+    ("Frogtown", ["55103", "55104"]),
+]
+
 DONORS = ["", "Parish food drive", "Lupe's grocery", "School PTA", "Anonymous neighbour", ""]
 
 
@@ -154,6 +162,9 @@ def seed_demo(*, seed: int = 2026) -> None:
         Location.objects.get_or_create(name=name, defaults={"notes": notes})[0]
         for name, notes in LOCATIONS
     ]
+
+    for zone_name, codes in ZONES:
+        zone_save(name=zone_name, postal_codes=codes)
 
     today = local_today()
     now = timezone.now()

@@ -7,6 +7,7 @@ from rest_framework import routers, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
+from household_requests import api as requests_api
 from inventory import api as inventory_api
 
 
@@ -32,3 +33,5 @@ router.register("items", inventory_api.ItemViewSet)
 router.register("locations", inventory_api.LocationViewSet)
 router.register("donations", inventory_api.DonationViewSet)
 router.register("stock", inventory_api.StockLotViewSet, basename="stock")
+router.register("zones", requests_api.ZoneViewSet)
+router.register("requests", requests_api.RequestQueueViewSet, basename="requests")

@@ -7,8 +7,11 @@ a development key is generated into var/ with a loud warning.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
+import secrets
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -79,3 +82,28 @@ def reseal(token: bytes) -> bytes:
 def warn_if_development_key() -> None:
     if not settings.SEALING_KEYS and not settings.TESTING:
         logger.warning(DEVELOPMENT_KEY_WARNING, settings.SEALING_KEY_FILE)
+
+
+def _blind_index_key() -> bytes:
+    configured = settings.BLIND_INDEX_KEY
+    if configured:
+        return configured.encode("utf-8")
+    path = settings.BLIND_INDEX_KEY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip().encode("utf-8")
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """A keyed hash of an already-normalized value: equal inputs match, nothing is readable.
+
+    The key (BLIND_INDEX_KEY) is separate from the sealing keys so that rotating those
+    keeps duplicate detection working.
+    """
+    if not value:
+        return ""
+    message = f"{purpose}:{value}".encode()
+    return hmac.new(_blind_index_key(), message, hashlib.sha256).hexdigest()

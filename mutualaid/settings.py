@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from django.conf.locale import LANG_INFO
 
 from mutualaid.envconfig import ConfigError, env_bool, env_int, env_list, env_str
 
@@ -158,6 +159,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "landing"
 
+# Django ships no locale data for Somali and Hmong; describe them so they can be selected.
+LANG_INFO.update(
+    {
+        "so": {"bidi": False, "code": "so", "name": "Somali", "name_local": "Soomaali"},
+        "hmn": {"bidi": False, "code": "hmn", "name": "Hmong", "name_local": "Hmoob"},
+    }
+)
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
@@ -189,6 +197,20 @@ SEALING_KEYS = env_list("SEALING_KEYS")
 SEALING_KEY_FILE = VAR_DIR / "sealing.key"
 if not SEALING_KEYS and PRODUCTION:
     raise ConfigError("SEALING_KEYS is required in production (manage.py new_sealing_key)")
+# Key of the keyed hashes that spot duplicate requests; kept apart from the sealing keys
+# so rotating those does not break duplicate detection.
+BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY")
+BLIND_INDEX_KEY_FILE = VAR_DIR / "blind-index.key"
+if not BLIND_INDEX_KEY and PRODUCTION:
+    raise ConfigError("BLIND_INDEX_KEY is required in production (32+ random characters)")
+
+# Household requests: how long sealed contacts of finished requests are kept, and how many
+# requests one network address may submit per window.
+CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 7)
+REQUEST_RATE_LIMIT = env_int("REQUEST_RATE_LIMIT", 5, minimum=1)
+REQUEST_RATE_WINDOW_SECONDS = env_int("REQUEST_RATE_WINDOW_SECONDS", 3600, minimum=1)
+# Reverse proxies in front of the site that append to X-Forwarded-For (0: none).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mutualaid@localhost")
@@ -216,6 +238,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "mutualaid.reporting.NoPostDataFilter"
 
 LOGGING = {
     "version": 1,

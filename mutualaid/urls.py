@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from household_requests.api import PublicNeedsView, PublicRequestView
 from mutualaid import views
 from mutualaid.api import TokenLoginView, router
 
@@ -12,8 +13,11 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inventory/", include("inventory.urls")),
+    path("", include("household_requests.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenLoginView.as_view(), name="api-token"),
+    path("api/v1/public/requests/", PublicRequestView.as_view(), name="api-public-requests"),
+    path("api/v1/public/needs/", PublicNeedsView.as_view(), name="api-public-needs"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,209 @@
+"""Household requests: zones, requests and their lines, sealed contacts, allocations.
+
+Contact details never sit in these tables in the clear: `SealedContact.sealed` is one
+encrypted blob (see mutualaid.sealing) and the blind indexes are keyed hashes.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import Category, Item, Location, StockLot
+
+
+class Zone(models.Model):
+    """A coarse planning area, made of postal codes. The only location the queue shows."""
+
+    name = models.CharField(max_length=80, unique=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ZonePostalCode(models.Model):
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="postal_codes")
+    code = models.CharField(max_length=10, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Received")
+    MATCHED = "matched", _("Items set aside")
+    SCHEDULED = "scheduled", _("Scheduled")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("On its way")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (
+    RequestStatus.SUBMITTED,
+    RequestStatus.MATCHED,
+    RequestStatus.SCHEDULED,
+    RequestStatus.OUT_FOR_DELIVERY,
+)
+FINISHED_STATUSES = (RequestStatus.DELIVERED, RequestStatus.CANCELLED, RequestStatus.CLOSED)
+
+
+class Urgency(models.IntegerChoices):
+    NORMAL = 0, _("normal")
+    URGENT = 1, _("urgent")
+    EMERGENCY = 2, _("emergency")
+
+
+class Fulfilment(models.TextChoices):
+    DELIVERY = "delivery", _("Delivery to my home")
+    PICKUP = "pickup", _("I will pick up at a trusted location")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("public form")
+    API = "api", _("partner API")
+    HOTLINE = "hotline", _("hotline")
+
+
+class HouseholdRequest(models.Model):
+    reference = models.CharField(max_length=9, unique=True)
+    # SHA-256 of the status-link secret; the secret itself is only in the family's link.
+    status_secret_hash = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=20, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
+    )
+    language = models.CharField(max_length=8, default="en")
+    adults = models.PositiveSmallIntegerField(default=1)
+    children = models.PositiveSmallIntegerField(default=0)
+    infants = models.PositiveSmallIntegerField(default=0)
+    dietary_needs = models.JSONField(default=list, blank=True)
+    preferred_days = models.JSONField(default=list, blank=True)
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="requests")
+    fulfilment = models.CharField(
+        max_length=10, choices=Fulfilment.choices, default=Fulfilment.DELIVERY
+    )
+    pickup_location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    urgency = models.SmallIntegerField(choices=Urgency.choices, default=Urgency.NORMAL)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    possible_duplicate = models.BooleanField(default=False)
+    close_reason = models.CharField(max_length=300, blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    # Set by route planning so the family's status page can say when to expect us.
+    planned_for = models.DateField(null=True, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    contact_purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-urgency", "submitted_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(adults__gte=0) & Q(children__gte=0) & Q(infants__gte=0),
+                name="request_household_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(adults__gt=0) | Q(children__gt=0) | Q(infants__gt=0),
+                name="request_household_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=~Q(fulfilment="pickup") | Q(pickup_location__isnull=False),
+                name="request_pickup_has_location",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "zone"], name="request_status_zone")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def household_size(self) -> int:
+        return self.adults + self.children + self.infants
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class RequestLine(models.Model):
+    """A need: `quantity` of one item, or of any item in a category."""
+
+    request = models.ForeignKey(HouseholdRequest, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField()
+    allocated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="requestline_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(allocated__lte=models.F("quantity")),
+                name="requestline_allocated_lte_quantity",
+            ),
+            models.CheckConstraint(
+                condition=(Q(item__isnull=False) & Q(category__isnull=True))
+                | (Q(item__isnull=True) & Q(category__isnull=False)),
+                name="requestline_item_xor_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.item_id or f'category {self.category_id}'}"
+
+    @property
+    def shortfall(self) -> int:
+        return self.quantity - self.allocated
+
+
+class SealedContact(models.Model):
+    """The family's contact details, sealed as one blob; destroyed on schedule."""
+
+    request = models.OneToOneField(
+        HouseholdRequest, on_delete=models.CASCADE, related_name="sealed_contact"
+    )
+    sealed = models.BinaryField()
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    address_index = models.CharField(max_length=64, blank=True, db_index=True)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sealed contact of request {self.request_id}"
+
+
+class Allocation(models.Model):
+    """Units of one stock lot set aside for one request line."""
+
+    line = models.ForeignKey(RequestLine, on_delete=models.CASCADE, related_name="allocations")
+    lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="allocation_quantity_gt_0"),
+            models.UniqueConstraint(fields=["line", "lot"], name="allocation_line_lot_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of lot {self.lot_id} for line {self.line_id}"

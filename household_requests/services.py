@@ -1,0 +1,266 @@
+"""Writes to household requests: submit, cancel, update contact, triage.
+
+Contact details arrive, are sealed, and are never written anywhere in the clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
+
+from household_requests import validation
+from household_requests.contacts import (
+    Contact,
+    address_index,
+    phone_index,
+    seal_contact,
+)
+from household_requests.models import (
+    OPEN_STATUSES,
+    Channel,
+    Fulfilment,
+    HouseholdRequest,
+    RequestLine,
+    RequestStatus,
+    SealedContact,
+    Urgency,
+)
+from inventory.models import Category, Item, Location
+
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no I, L, O, U, 0, 1
+STATUS_SECRET_BYTES = 24  # 192 bits
+
+CANNOT_CANCEL = _("This request was already finished and can no longer be cancelled.")
+CANNOT_UPDATE = _("This request is finished; its contact details can no longer change.")
+CLOSE_REASON_REQUIRED = _("Say why the request is closed.")
+NOT_OPEN = _("Only open requests can be changed.")
+
+
+class RequestError(Exception):
+    """A request change was refused; nothing was written."""
+
+    def __init__(self, message: str | StrPromise, *, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class LineInput:
+    quantity: int
+    item: Item | None = None
+    category: Category | None = None
+
+
+@dataclass(frozen=True, repr=False)
+class RequestInput:
+    postal_code: str
+    contact: Contact
+    lines: Sequence[LineInput]
+    adults: int = 1
+    children: int = 0
+    infants: int = 0
+    language: str = "en"
+    fulfilment: str = Fulfilment.DELIVERY
+    pickup_location: Location | None = None
+    dietary_needs: Sequence[str] = field(default_factory=list)
+    preferred_days: Sequence[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return "RequestInput(<contains sealed fields>)"
+
+
+@dataclass(frozen=True)
+class SubmittedRequest:
+    request: HouseholdRequest
+    status_secret: str
+
+
+def new_reference() -> str:
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def secret_matches(request: HouseholdRequest, secret: str) -> bool:
+    return hmac.compare_digest(request.status_secret_hash, hash_secret(secret))
+
+
+def _check(data: RequestInput) -> None:
+    try:
+        validation.validate_household(data.adults, data.children, data.infants)
+    except Exception as exc:
+        raise RequestError(validation.HOUSEHOLD_EMPTY, field="adults") from exc
+    if not data.lines:
+        raise RequestError(validation.NO_ITEMS, field="lines")
+    for line in data.lines:
+        if (line.item is None) == (line.category is None) or line.quantity < 1:
+            raise RequestError(validation.NO_ITEMS, field="lines")
+        if line.item is not None and line.quantity > line.item.max_per_household:
+            raise RequestError(
+                validation.TOO_MANY % {"limit": line.item.max_per_household}, field="lines"
+            )
+    if data.fulfilment == Fulfilment.PICKUP:
+        if data.pickup_location is None:
+            raise RequestError(validation.PICKUP_LOCATION_REQUIRED, field="pickup_location")
+    elif not data.contact.address.strip():
+        raise RequestError(validation.ADDRESS_REQUIRED, field="address")
+
+
+def _open_duplicate_exists(phone_hash: str, address_hash: str) -> bool:
+    matches = SealedContact.objects.filter(request__status__in=OPEN_STATUSES)
+    by_phone = bool(phone_hash) and matches.filter(phone_index=phone_hash).exists()
+    return by_phone or (bool(address_hash) and matches.filter(address_index=address_hash).exists())
+
+
+def _create_with_unique_reference(**fields: object) -> HouseholdRequest:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return HouseholdRequest.objects.create(reference=new_reference(), **fields)
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not find a free reference code")
+
+
+@transaction.atomic
+def request_submit(
+    *, data: RequestInput, channel: str = Channel.WEB, entered_by: User | None = None
+) -> SubmittedRequest:
+    """Accept a household's request: seal the contact, flag possible duplicates.
+
+    The status secret is returned once and stored only as a hash. Not idempotent: each
+    call is a new request. Enqueues matching after commit.
+    """
+    zone = validation.zone_for_postal_code(data.postal_code)
+    if zone is None:
+        raise RequestError(validation.UNKNOWN_POSTAL_CODE, field="postal_code")
+    _check(data)
+    contact = data.contact
+    if data.fulfilment == Fulfilment.PICKUP:
+        contact = Contact(
+            name=contact.name,
+            phone=contact.phone,
+            notes=contact.notes,
+            safe_to_call=contact.safe_to_call,
+            safe_to_text=contact.safe_to_text,
+        )
+    phone_hash = phone_index(contact.phone)
+    address_hash = address_index(contact.address)
+    duplicate = _open_duplicate_exists(phone_hash, address_hash)
+
+    secret = secrets.token_urlsafe(STATUS_SECRET_BYTES)
+    request = _create_with_unique_reference(
+        status_secret_hash=hash_secret(secret),
+        language=data.language,
+        adults=data.adults,
+        children=data.children,
+        infants=data.infants,
+        dietary_needs=sorted(set(data.dietary_needs)),
+        preferred_days=list(dict.fromkeys(data.preferred_days)),
+        zone=zone,
+        fulfilment=data.fulfilment,
+        pickup_location=data.pickup_location if data.fulfilment == Fulfilment.PICKUP else None,
+        channel=channel,
+        entered_by=entered_by,
+        possible_duplicate=duplicate,
+    )
+    RequestLine.objects.bulk_create(
+        RequestLine(request=request, item=line.item, category=line.category, quantity=line.quantity)
+        for line in data.lines
+    )
+    SealedContact.objects.create(
+        request=request,
+        sealed=seal_contact(contact),
+        phone_index=phone_hash,
+        address_index=address_hash,
+    )
+    return SubmittedRequest(request=request, status_secret=secret)
+
+
+def _lock(request_id: int) -> HouseholdRequest:
+    return HouseholdRequest.objects.select_for_update().get(pk=request_id)
+
+
+@transaction.atomic
+def request_cancel(*, request_id: int) -> HouseholdRequest:
+    """The family (or an organizer) cancels. Idempotent: cancelling twice changes nothing.
+
+    Locks the request row.
+    """
+    request = _lock(request_id)
+    if request.status == RequestStatus.CANCELLED:
+        return request
+    if request.status not in OPEN_STATUSES:
+        raise RequestError(CANNOT_CANCEL)
+    _finish(request, RequestStatus.CANCELLED)
+    return request
+
+
+def _finish(request: HouseholdRequest, status: RequestStatus, reason: str = "") -> None:
+    now = timezone.now()
+    request.status = status
+    request.finished_at = now
+    request.updated_at = now
+    if reason:
+        request.close_reason = reason[:300]
+    request.save(update_fields=["status", "finished_at", "updated_at", "close_reason"])
+
+
+@transaction.atomic
+def request_update_contact(*, request_id: int, contact: Contact) -> None:
+    """Replace the sealed contact of an open request. Write-only: nothing is read back."""
+    request = _lock(request_id)
+    if request.status not in OPEN_STATUSES:
+        raise RequestError(CANNOT_UPDATE)
+    if request.fulfilment == Fulfilment.DELIVERY and not contact.address.strip():
+        raise RequestError(validation.ADDRESS_REQUIRED, field="address")
+    SealedContact.objects.update_or_create(
+        request=request,
+        defaults={
+            "sealed": seal_contact(contact),
+            "phone_index": phone_index(contact.phone),
+            "address_index": address_index(contact.address),
+            "sealed_at": timezone.now(),
+        },
+    )
+    request.updated_at = timezone.now()
+    request.save(update_fields=["updated_at"])
+
+
+@transaction.atomic
+def request_set_urgency(*, request_id: int, urgency: int) -> HouseholdRequest:
+    """Organizer triage. Idempotent."""
+    request = _lock(request_id)
+    if request.status not in OPEN_STATUSES:
+        raise RequestError(NOT_OPEN)
+    request.urgency = Urgency(urgency)
+    request.updated_at = timezone.now()
+    request.save(update_fields=["urgency", "updated_at"])
+    return request
+
+
+@transaction.atomic
+def request_close_unfulfilled(*, request_id: int, reason: str) -> HouseholdRequest:
+    """Organizer closes a request that will not be filled. Idempotent once closed."""
+    if not reason.strip():
+        raise RequestError(CLOSE_REASON_REQUIRED, field="reason")
+    request = _lock(request_id)
+    if request.status == RequestStatus.CLOSED:
+        return request
+    if request.status not in OPEN_STATUSES:
+        raise RequestError(NOT_OPEN)
+    _finish(request, RequestStatus.CLOSED, reason)
+    return request

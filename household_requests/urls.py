@@ -1,0 +1,20 @@
+from django.urls import path
+
+from household_requests import views
+
+app_name = "household_requests"
+
+urlpatterns = [
+    path("request/", views.request_form, name="request_form"),
+    path("request/status/<str:reference>/<str:secret>/", views.status_page, name="status"),
+    path(
+        "request/status/<str:reference>/<str:secret>/cancel/",
+        views.status_cancel,
+        name="status_cancel",
+    ),
+    path("needed/", views.most_needed, name="most_needed"),
+    path("requests/", views.queue, name="queue"),
+    path("requests/export.csv", views.queue_csv, name="queue_csv"),
+    path("requests/hotline/", views.hotline_form, name="hotline"),
+    path("requests/<int:pk>/", views.queue_detail, name="queue_detail"),
+]

@@ -1,0 +1,278 @@
+"""Public pages (request form, status page, most needed) and the organizers' queue."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from household_requests import selectors, services
+from household_requests.forms import CloseForm, RequestForm, UpdateContactForm, UrgencyForm
+from household_requests.models import Channel, HouseholdRequest, RequestStatus, Urgency, Zone
+from household_requests.services import RequestError, SubmittedRequest
+from mutualaid import ratelimit
+from mutualaid.roles import acting_user, organizer_required
+
+logger = logging.getLogger(__name__)
+
+CONTACT_FIELDS = ("name", "phone", "address", "notes")
+
+
+def status_url(request: HttpRequest, submitted: SubmittedRequest) -> str:
+    path = reverse(
+        "household_requests:status",
+        kwargs={"reference": submitted.request.reference, "secret": submitted.status_secret},
+    )
+    return request.build_absolute_uri(path)
+
+
+def _form_page(request: HttpRequest, template: str, form: RequestForm) -> HttpResponse:
+    return render(
+        request, template, {"form": form, "retention_days": settings.CONTACT_RETENTION_DAYS}
+    )
+
+
+def _submit(
+    request: HttpRequest, form: RequestForm, *, channel: str, template: str
+) -> HttpResponse:
+    """Shared tail of the public and hotline forms: rate limit, submit, thank."""
+    if channel == Channel.WEB and not ratelimit.hit(
+        scope="request-form",
+        ident=ratelimit.client_address(request),
+        limit=settings.REQUEST_RATE_LIMIT,
+        window=settings.REQUEST_RATE_WINDOW_SECONDS,
+    ):
+        return render(request, "household_requests/slow_down.html", status=429)
+    try:
+        submitted = services.request_submit(
+            data=form.request_input(get_language() or "en"),
+            channel=channel,
+            entered_by=acting_user(request) if channel == Channel.HOTLINE else None,
+        )
+    except RequestError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return _form_page(request, template, form)
+    logger.info("request %s accepted via %s", submitted.request.reference, channel)
+    return render(
+        request,
+        "household_requests/thanks.html",
+        {
+            "reference": submitted.request.reference,
+            "status_url": status_url(request, submitted),
+            "hotline": channel == Channel.HOTLINE,
+        },
+    )
+
+
+@sensitive_post_parameters(*CONTACT_FIELDS)
+def request_form(request: HttpRequest) -> HttpResponse:
+    template = "household_requests/request_form.html"
+    form = RequestForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_spam():
+            # Bots get a convincing answer and nothing is stored.
+            return render(
+                request,
+                "household_requests/thanks.html",
+                {"reference": services.new_reference(), "status_url": "", "hotline": False},
+            )
+        if form.is_valid():
+            return _submit(request, form, channel=Channel.WEB, template=template)
+    return _form_page(request, template, form)
+
+
+@organizer_required
+@sensitive_post_parameters(*CONTACT_FIELDS)
+def hotline_form(request: HttpRequest) -> HttpResponse:
+    template = "household_requests/hotline_form.html"
+    form = RequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return _submit(request, form, channel=Channel.HOTLINE, template=template)
+    return _form_page(request, template, form)
+
+
+@sensitive_post_parameters(*CONTACT_FIELDS)
+def status_page(request: HttpRequest, reference: str, secret: str) -> HttpResponse:
+    household_request = selectors.request_for_status_page(reference, secret)
+    contact_form = UpdateContactForm()
+    if request.method == "POST":
+        contact_form = UpdateContactForm(request.POST)
+        if contact_form.is_valid():
+            try:
+                services.request_update_contact(
+                    request_id=household_request.pk, contact=contact_form.contact()
+                )
+            except RequestError as error:
+                contact_form.add_error(
+                    error.field if error.field in contact_form.fields else None, error.message
+                )
+            else:
+                messages.success(request, _("Thank you. Your new details are saved."))
+                return redirect(request.path)
+    return render(
+        request,
+        "household_requests/status.html",
+        {
+            "hr": household_request,
+            "lines": selectors.lines_with_allocations(household_request),
+            "contact_form": contact_form,
+            "can_change": household_request.is_open,
+        },
+    )
+
+
+@require_POST
+def status_cancel(request: HttpRequest, reference: str, secret: str) -> HttpResponse:
+    household_request = selectors.request_for_status_page(reference, secret)
+    try:
+        services.request_cancel(request_id=household_request.pk)
+    except RequestError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Your request is cancelled. Nothing more will happen."))
+    return redirect(
+        "household_requests:status", reference=household_request.reference, secret=secret
+    )
+
+
+def most_needed(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "household_requests/most_needed.html", {"needs": selectors.most_needed()}
+    )
+
+
+def _queue_filters(request: HttpRequest) -> dict[str, object]:
+    def as_int(name: str) -> int | None:
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    status = request.GET.get("status", "open")
+    if status not in {"open", "", *RequestStatus.values}:
+        status = "open"
+    return {
+        "status": status,
+        "zone_id": as_int("zone"),
+        "urgency": as_int("urgency"),
+        "older_than_days": as_int("older_than_days"),
+    }
+
+
+@organizer_required
+def queue(request: HttpRequest) -> HttpResponse:
+    filters = _queue_filters(request)
+    requests = selectors.request_queue(**filters)[:200]  # type: ignore[arg-type]
+    return render(
+        request,
+        "household_requests/queue.html",
+        {
+            "requests": requests,
+            "filters": filters,
+            "zones": Zone.objects.all(),
+            "statuses": RequestStatus.choices,
+            "urgencies": Urgency.choices,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@organizer_required
+def queue_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The queue as CSV for meetings and grants. Never any contact field."""
+    filters = _queue_filters(request)
+    rows = selectors.request_queue(**filters)  # type: ignore[arg-type]
+    writer = csv.writer(_Echo())
+    header = [
+        "reference",
+        "status",
+        "zone",
+        "urgency",
+        "adults",
+        "children",
+        "infants",
+        "fulfilment",
+        "channel",
+        "possible_duplicate",
+        "units_requested",
+        "units_allocated",
+        "submitted_at",
+    ]
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(header)
+        for r in rows.iterator(chunk_size=500):
+            yield writer.writerow(
+                [
+                    r.reference,
+                    r.status,
+                    r.zone.name,
+                    r.get_urgency_display(),
+                    r.adults,
+                    r.children,
+                    r.infants,
+                    r.fulfilment,
+                    r.channel,
+                    r.possible_duplicate,
+                    r.units_requested,  # type: ignore[attr-defined]
+                    r.units_allocated,  # type: ignore[attr-defined]
+                    r.submitted_at.isoformat(),
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="requests.csv"'
+    return response
+
+
+@organizer_required
+def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household_request = get_object_or_404(
+        HouseholdRequest.objects.select_related("zone", "pickup_location"), pk=pk
+    )
+    urgency_form = UrgencyForm(initial={"urgency": household_request.urgency})
+    close_form = CloseForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "urgency":
+                urgency_form = UrgencyForm(request.POST)
+                if urgency_form.is_valid():
+                    services.request_set_urgency(
+                        request_id=pk, urgency=urgency_form.cleaned_data["urgency"]
+                    )
+                    messages.success(request, _("Urgency updated."))
+                    return redirect("household_requests:queue_detail", pk=pk)
+            elif action == "close":
+                close_form = CloseForm(request.POST)
+                if close_form.is_valid():
+                    services.request_close_unfulfilled(
+                        request_id=pk, reason=close_form.cleaned_data["reason"]
+                    )
+                    messages.success(request, _("Request closed."))
+                    return redirect("household_requests:queue_detail", pk=pk)
+        except RequestError as error:
+            messages.error(request, str(error.message))
+    return render(
+        request,
+        "household_requests/queue_detail.html",
+        {
+            "hr": household_request,
+            "lines": selectors.lines_with_allocations(household_request),
+            "urgency_form": urgency_form,
+            "close_form": close_form,
+        },
+    )
