@@ -30,7 +30,7 @@ $(STAMP): requirements.lock
 	@touch $@
 
 messages: install
-	@if [ -d locale ]; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
+	$(PY) manage.py compile_translations -v 0
 
 test: lint types pytest
 

@@ -1,0 +1,113 @@
+"""Contact details never show up in the admin, in error reports or in logs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.test import Client, override_settings
+from django.utils.log import AdminEmailHandler
+
+from household_requests import services
+from household_requests.models import HouseholdRequest
+from tests.household_requests.factories import (
+    SECRET_ADDRESS,
+    SECRET_NAME,
+    SECRET_NOTES,
+    SECRET_PHONE,
+    make_zone,
+    submit,
+)
+from tests.inventory.factories import ItemFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRETS = (SECRET_NAME, SECRET_PHONE, SECRET_ADDRESS, SECRET_NOTES)
+
+
+def assert_no_secret(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text
+    assert "Leakcheck" not in text
+
+
+def test_it_keeps_contacts_out_of_the_admin():
+    superuser = User.objects.create_superuser("root", password="pw-root-12345")
+    request = submit().request
+    client = Client()
+    client.force_login(superuser)
+
+    pages = [
+        "/admin/",
+        "/admin/household_requests/householdrequest/",
+        f"/admin/household_requests/householdrequest/{request.pk}/change/",
+        "/admin/household_requests/",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_no_secret(response.content.decode())
+    assert client.get("/admin/household_requests/sealedcontact/").status_code == 404
+
+
+def _form(item_pk: int) -> dict[str, Any]:
+    return {
+        "adults": 1,
+        "postal_code": "55407",
+        "fulfilment": "delivery",
+        "name": SECRET_NAME,
+        "phone": SECRET_PHONE,
+        "address": SECRET_ADDRESS,
+        "notes": SECRET_NOTES,
+        "consent": "on",
+        f"item_{item_pk}": 1,
+    }
+
+
+@override_settings(ADMINS=[("Ops", "ops@example.org")], DEBUG=False)
+def test_it_keeps_contacts_out_of_logs_and_error_reports_of_a_failing_request(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    make_zone()
+    item = ItemFactory.create()
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "request_submit", broken)
+    handler = AdminEmailHandler(include_html=True)  # the HTML report shows POST and locals
+    logging.getLogger("django.request").addHandler(handler)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            response = Client(raise_request_exception=False).post("/request/", _form(item.pk))
+    finally:
+        logging.getLogger("django.request").removeHandler(handler)
+
+    assert response.status_code == 500
+    assert HouseholdRequest.objects.count() == 0
+    assert mail.outbox
+    report = "".join(
+        message.body
+        + "".join(str(content) for content, _mime in getattr(message, "alternatives", []))
+        for message in mail.outbox
+    )
+    assert "<html" in report.lower()
+    assert "database went away" in report  # the report is real and complete otherwise
+    assert_no_secret(report)
+    assert_no_secret(caplog.text)
+    assert_no_secret("\n".join(str(record.__dict__) for record in caplog.records))
+
+
+def test_it_logs_nothing_personal_on_a_good_request(caplog: pytest.LogCaptureFixture):
+    make_zone()
+    item = ItemFactory.create()
+
+    with caplog.at_level(logging.DEBUG):
+        response = Client().post("/request/", _form(item.pk))
+
+    assert response.status_code == 200
+    assert HouseholdRequest.objects.count() == 1
+    assert_no_secret(caplog.text)

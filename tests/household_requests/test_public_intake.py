@@ -1,0 +1,208 @@
+"""The public form and POST /api/v1/public/requests/: accepted, spam, flood limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, override_settings
+from rest_framework.test import APIClient
+
+from household_requests.models import Channel, HouseholdRequest, RequestLine
+from inventory.models import Item
+from tests.household_requests.factories import (
+    SECRET_ADDRESS,
+    SECRET_NAME,
+    SECRET_PHONE,
+    make_zone,
+)
+from tests.inventory.factories import ItemFactory, LocationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def rice(db: None) -> Item:
+    make_zone()
+    return ItemFactory.create(name="Rice", max_per_household=4)
+
+
+def form_data(rice: Item, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "adults": 2,
+        "children": 1,
+        "infants": 0,
+        "postal_code": "55407",
+        "fulfilment": "delivery",
+        "name": SECRET_NAME,
+        "phone": SECRET_PHONE,
+        "address": SECRET_ADDRESS,
+        "consent": "on",
+        f"item_{rice.pk}": 2,
+    }
+    data.update(overrides)
+    return data
+
+
+def api_data(rice: Item, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "language": "es",
+        "postal_code": "55407",
+        "adults": 2,
+        "children": 0,
+        "infants": 1,
+        "name": SECRET_NAME,
+        "phone": SECRET_PHONE,
+        "address": SECRET_ADDRESS,
+        "notes": "",
+        "lines": [{"item": rice.pk, "quantity": 2}],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_it_accepts_a_request_and_shows_the_reference_and_private_link(client: Client, rice: Item):
+    response = client.post("/request/", form_data(rice))
+
+    assert response.status_code == 200
+    request = HouseholdRequest.objects.get()
+    body = response.content.decode()
+    assert request.reference in body
+    assert f"/request/status/{request.reference}/" in body
+    assert SECRET_ADDRESS not in body and SECRET_NAME not in body
+    assert [(line.item_id, line.quantity) for line in RequestLine.objects.all()] == [(rice.pk, 2)]
+    assert request.zone.name == "Phillips" and request.channel == Channel.WEB
+
+
+def test_it_refuses_more_than_the_household_limit(client: Client, rice: Item):
+    response = client.post("/request/", form_data(rice, **{f"item_{rice.pk}": 5}))
+
+    assert response.status_code == 200
+    assert "4" in response.content.decode()
+    assert HouseholdRequest.objects.count() == 0
+
+
+def test_it_pretends_to_accept_a_bot_and_stores_nothing(client: Client, rice: Item):
+    response = client.post("/request/", form_data(rice, website="http://spam.example"))
+
+    assert response.status_code == 200
+    assert HouseholdRequest.objects.count() == 0
+
+
+def test_it_asks_for_consent(client: Client, rice: Item):
+    data = form_data(rice)
+    del data["consent"]
+
+    response = client.post("/request/", data)
+
+    assert response.status_code == 200
+    assert HouseholdRequest.objects.count() == 0
+
+
+def test_it_shows_a_kind_page_after_the_limit_and_saves_nothing(client: Client, rice: Item):
+    with override_settings(REQUEST_RATE_LIMIT=2):
+        accepted = [client.post("/request/", form_data(rice)) for _ in range(2)]
+        refused = client.post("/request/", form_data(rice))
+
+    assert [r.status_code for r in accepted] == [200, 200]
+    assert refused.status_code == 429
+    assert "Please wait a little" in refused.content.decode()
+    assert HouseholdRequest.objects.count() == 2
+
+
+def test_it_counts_each_network_address_separately(rice: Item):
+    with override_settings(REQUEST_RATE_LIMIT=1):
+        first = Client(REMOTE_ADDR="10.0.0.1").post("/request/", form_data(rice))
+        second = Client(REMOTE_ADDR="10.0.0.2").post("/request/", form_data(rice))
+
+    assert (first.status_code, second.status_code) == (200, 200)
+
+
+def test_it_accepts_a_partner_request_by_api(anonymous_api: APIClient, rice: Item):
+    response = anonymous_api.post("/api/v1/public/requests/", api_data(rice), format="json")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    request = HouseholdRequest.objects.get()
+    assert body["reference"] == request.reference
+    assert body["status_url"].startswith("http://testserver/request/status/")
+    assert request.language == "es" and request.channel == Channel.API
+    assert SECRET_NAME not in response.content.decode()
+
+
+def test_it_accepts_a_category_line_and_pickup_without_address(
+    anonymous_api: APIClient, rice: Item
+):
+    church = LocationFactory.create()
+    data = api_data(
+        rice,
+        fulfilment="pickup",
+        pickup_location=church.pk,
+        address="",
+        lines=[{"category": rice.category_id, "quantity": 3}],
+    )
+
+    response = anonymous_api.post("/api/v1/public/requests/", data, format="json")
+
+    assert response.status_code == 201, response.json()
+    line = RequestLine.objects.get()
+    assert (line.item_id, line.category_id, line.quantity) == (None, rice.category_id, 3)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"adults": 0, "children": 0, "infants": 0}, "adults"),
+        ({"postal_code": "99999"}, "postal_code"),
+        ({"address": "x" * 10_000}, "address"),
+        ({"name": "Ana\x00\x07"}, "name"),
+        ({"name": "Ana 😀"}, "name"),
+        ({"notes": "<script>alert(1)</script>"}, "notes"),
+        ({"phone": "call me"}, "phone"),
+        ({"lines": []}, "lines"),
+        ({"lines": [{"item": 999999, "quantity": 1}]}, "item"),
+        ({"adults": "two"}, "adults"),
+        ({"address": ""}, "address"),
+    ],
+)
+def test_it_refuses_bad_api_input_and_saves_nothing(
+    anonymous_api: APIClient, rice: Item, overrides: dict[str, Any], field: str
+):
+    response = anonymous_api.post(
+        "/api/v1/public/requests/", api_data(rice, **overrides), format="json"
+    )
+
+    assert response.status_code == 400
+    assert field in str(response.json())
+    assert HouseholdRequest.objects.count() == 0
+
+
+def test_it_answers_429_after_the_limit_and_saves_nothing(anonymous_api: APIClient, rice: Item):
+    with override_settings(REQUEST_RATE_LIMIT=2):
+        codes = [
+            anonymous_api.post(
+                "/api/v1/public/requests/", api_data(rice), format="json"
+            ).status_code
+            for _ in range(3)
+        ]
+
+    assert codes == [201, 201, 429]
+    assert HouseholdRequest.objects.count() == 2
+
+
+def test_it_lists_needs_without_anything_personal(anonymous_api: APIClient, rice: Item):
+    anonymous_api.post("/api/v1/public/requests/", api_data(rice), format="json")
+
+    response = anonymous_api.get("/api/v1/public/needs/")
+
+    assert response.status_code == 200
+    assert response.json() == [
+        {"item": rice.pk, "category": None, "name": "Rice", "unit": "each", "shortfall": 2}
+    ]
+    assert SECRET_NAME not in response.content.decode()

@@ -1,0 +1,230 @@
+"""The organizers' request queue: pages, CSV, hotline intake and /api/v1/requests/."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from household_requests.models import Channel, HouseholdRequest, RequestStatus, Urgency
+from tests.conftest import api_client_for
+from tests.household_requests.factories import (
+    SECRET_ADDRESS,
+    SECRET_NAME,
+    SECRET_NOTES,
+    SECRET_PHONE,
+    submit,
+)
+from tests.inventory.factories import ItemFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRETS = (SECRET_NAME, SECRET_PHONE, SECRET_ADDRESS, SECRET_NOTES)
+
+
+def page_client(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _pages(pk: int) -> list[str]:
+    return [
+        "/requests/",
+        "/requests/export.csv",
+        "/requests/hotline/",
+        f"/requests/{pk}/",
+    ]
+
+
+def test_it_shows_organizer_pages_to_organizers_only(
+    organizer: User, driver: User, member_without_role: User
+):
+    pk = submit().request.pk
+
+    for url in _pages(pk):
+        assert page_client(organizer).get(url).status_code == 200, url
+        assert page_client(driver).get(url).status_code == 403, url
+        assert page_client(member_without_role).get(url).status_code == 403, url
+        anonymous = page_client(None).get(url)
+        assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"], url
+    assert page_client(organizer).get("/requests/424242/").status_code == 404
+
+
+def test_it_never_shows_contacts_in_queue_pages_or_csv(organizer: User):
+    pk = submit().request.pk
+    client = page_client(organizer)
+
+    for url in _pages(pk):
+        response = client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+        text = body.decode()
+        for secret in SECRETS:
+            assert secret not in text, (url, secret)
+
+
+def test_it_exports_the_queue_as_csv(organizer: User):
+    submitted = submit()
+
+    response = page_client(organizer).get("/requests/export.csv?status=")
+    text = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+
+    assert response["Content-Type"] == "text/csv"
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("reference,status,zone")
+    assert lines[1].startswith(f"{submitted.request.reference},submitted,Phillips")
+
+
+def test_it_filters_the_queue_page(organizer: User):
+    urgent = submit().request
+    calm = submit().request
+    client = page_client(organizer)
+    client.post(f"/requests/{urgent.pk}/", {"action": "urgency", "urgency": Urgency.URGENT})
+
+    body = client.get("/requests/?urgency=1").content.decode()
+
+    assert urgent.reference in body and calm.reference not in body
+
+
+def test_it_closes_a_request_with_a_reason(organizer: User):
+    request = submit().request
+
+    page_client(organizer).post(
+        f"/requests/{request.pk}/", {"action": "close", "reason": "Moved away"}
+    )
+
+    request.refresh_from_db()
+    assert request.status == RequestStatus.CLOSED and request.close_reason == "Moved away"
+
+
+def test_it_takes_a_hotline_request_without_showing_it_back(organizer: User):
+    from tests.household_requests.factories import make_zone
+
+    make_zone()
+    item = ItemFactory.create()
+    client = page_client(organizer)
+
+    response = client.post(
+        "/requests/hotline/",
+        {
+            "adults": 1,
+            "postal_code": "55404",
+            "fulfilment": "delivery",
+            "name": SECRET_NAME,
+            "phone": SECRET_PHONE,
+            "address": SECRET_ADDRESS,
+            "notes": SECRET_NOTES,
+            "consent": "on",
+            f"item_{item.pk}": 1,
+        },
+    )
+
+    request = HouseholdRequest.objects.get()
+    assert request.channel == Channel.HOTLINE and request.entered_by == organizer
+    for secret in SECRETS:
+        assert secret not in response.content.decode()
+    detail = client.get(f"/requests/{request.pk}/").content.decode()
+    for secret in SECRETS:
+        assert secret not in detail
+
+
+# API ---------------------------------------------------------------------------------
+
+
+def test_it_serves_the_queue_api_to_organizers_only(
+    organizer_api: APIClient, driver_api: APIClient, anonymous_api: APIClient
+):
+    pk = submit().request.pk
+
+    assert organizer_api.get("/api/v1/requests/").status_code == 200
+    assert organizer_api.get(f"/api/v1/requests/{pk}/").status_code == 200
+    assert organizer_api.get("/api/v1/requests/424242/").status_code == 404
+    assert driver_api.get("/api/v1/requests/").status_code == 403
+    assert driver_api.get(f"/api/v1/requests/{pk}/").status_code == 403
+    assert anonymous_api.get("/api/v1/requests/").status_code == 401
+    assert driver_api.post(f"/api/v1/requests/{pk}/urgency/", {"urgency": 2}).status_code == 403
+    assert anonymous_api.post(f"/api/v1/requests/{pk}/close/", {"reason": "x"}).status_code == 401
+
+
+def test_it_answers_the_queue_without_contact_fields(organizer_api: APIClient):
+    submit()
+
+    response = organizer_api.get("/api/v1/requests/")
+
+    row = response.json()["results"][0]
+    assert not {"name", "phone", "address", "notes", "contact"} & row.keys()
+    for secret in SECRETS:
+        assert secret not in response.content.decode()
+
+
+def test_it_filters_the_queue_api(organizer_api: APIClient):
+    first = submit().request
+    second = submit(postal_code="55407").request
+    organizer_api.post(f"/api/v1/requests/{second.pk}/urgency/", {"urgency": 2}, format="json")
+    organizer_api.post(f"/api/v1/requests/{first.pk}/close/", {"reason": "dup"}, format="json")
+
+    def refs(query: str) -> list[str]:
+        return [
+            r["reference"]
+            for r in organizer_api.get(f"/api/v1/requests/?{query}").json()["results"]
+        ]
+
+    assert refs("urgency=2") == [second.reference]
+    assert refs("status=closed") == [first.reference]
+    assert refs("open=true") == [second.reference]
+    assert refs("older_than_days=1") == []
+    assert organizer_api.get("/api/v1/requests/?status=bogus").status_code == 400
+
+
+def test_it_refuses_closing_without_a_reason(organizer_api: APIClient):
+    pk = submit().request.pk
+
+    response = organizer_api.post(f"/api/v1/requests/{pk}/close/", {"reason": ""}, format="json")
+
+    assert response.status_code == 400 and "reason" in response.json()
+    assert HouseholdRequest.objects.get(pk=pk).status == RequestStatus.SUBMITTED
+
+
+def test_it_lists_the_queue_with_a_fixed_number_of_queries(organizer: User):
+    submit()
+    api = api_client_for(organizer)
+    page = page_client(organizer)
+    api.get("/api/v1/requests/")
+    page.get("/requests/")
+
+    with CaptureQueriesContext(connection) as api_few, CaptureQueriesContext(connection):
+        api.get("/api/v1/requests/")
+    with CaptureQueriesContext(connection) as page_few:
+        page.get("/requests/")
+    for _ in range(6):
+        submit()
+    with CaptureQueriesContext(connection) as api_many:
+        assert api.get("/api/v1/requests/").json()["count"] == 7
+    with CaptureQueriesContext(connection) as page_many:
+        page.get("/requests/")
+
+    assert len(api_many) == len(api_few)
+    assert len(page_many) == len(page_few)
+
+
+def test_it_serves_zones_to_members_and_lets_organizers_write(
+    organizer_api: APIClient, driver_api: APIClient, anonymous_api: APIClient
+):
+    created = organizer_api.post(
+        "/api/v1/zones/", {"name": "Frogtown", "postal_codes": ["55103", "55104"]}, format="json"
+    )
+
+    assert created.status_code == 201, created.json()
+    zone_id = created.json()["id"]
+    assert driver_api.get(f"/api/v1/zones/{zone_id}/").json()["postal_codes"] == ["55103", "55104"]
+    assert (
+        driver_api.post(
+            "/api/v1/zones/", {"name": "X", "postal_codes": []}, format="json"
+        ).status_code
+        == 403
+    )
+    assert anonymous_api.get("/api/v1/zones/").status_code == 401

@@ -1,0 +1,152 @@
+"""Submitting, sealing, duplicates, the status link, cancelling."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from household_requests import services
+from household_requests.contacts import unseal_contact
+from household_requests.models import HouseholdRequest, RequestStatus, SealedContact
+from tests.household_requests.factories import (
+    SECRET_ADDRESS,
+    SECRET_NAME,
+    SECRET_NOTES,
+    SECRET_PHONE,
+    contact,
+    submit,
+)
+
+pytestmark = pytest.mark.django_db
+
+SECRETS = (SECRET_NAME, SECRET_PHONE, SECRET_ADDRESS, SECRET_NOTES)
+
+
+def test_it_seals_the_contact_so_no_table_holds_it_in_the_clear():
+    submitted = submit()
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sealed, phone_index, address_index FROM household_requests_sealedcontact"
+        )
+        rows = cursor.fetchall()
+    dump = repr(rows) + repr(list(HouseholdRequest.objects.values()))
+    for secret in SECRETS:
+        assert secret not in dump
+    assert "Leakcheck" not in dump
+    opened = unseal_contact(SealedContact.objects.get(request=submitted.request))
+    assert (opened.name, opened.phone, opened.address) == (
+        SECRET_NAME,
+        SECRET_PHONE,
+        SECRET_ADDRESS,
+    )
+
+
+def test_it_never_prints_a_contact():
+    assert SECRET_NAME not in repr(contact()) and SECRET_NAME not in str(contact())
+
+
+def test_it_flags_a_possible_duplicate_by_phone_or_address_but_not_a_stranger():
+    first = submit()
+    same_phone = submit(contact=contact(phone="(612) 555 0199", address="1 Other St"))
+    same_address = submit(
+        contact=contact(phone="651 555 0000", address="4417 zzyzx leakcheck ave apt 9")
+    )
+    stranger = submit(contact=contact(phone="651 555 1111", address="9 Elsewhere Rd"))
+
+    assert not HouseholdRequest.objects.get(pk=first.request.pk).possible_duplicate
+    assert HouseholdRequest.objects.get(pk=same_phone.request.pk).possible_duplicate
+    assert HouseholdRequest.objects.get(pk=same_address.request.pk).possible_duplicate
+    assert not HouseholdRequest.objects.get(pk=stranger.request.pk).possible_duplicate
+
+
+def test_it_does_not_flag_a_duplicate_of_a_finished_request():
+    first = submit()
+    services.request_cancel(request_id=first.request.pk)
+
+    again = submit()
+
+    assert not HouseholdRequest.objects.get(pk=again.request.pk).possible_duplicate
+
+
+def test_it_gives_a_short_reference_and_a_long_secret():
+    submitted = submit()
+
+    assert len(submitted.request.reference) == 9 and submitted.request.reference[4] == "-"
+    assert len(submitted.status_secret) >= 22  # 128 bits or more in url-safe base64
+    assert submitted.status_secret not in submitted.request.status_secret_hash
+
+
+def test_it_shows_the_status_page_only_with_the_right_secret(client: Client):
+    submitted = submit()
+    ref = submitted.request.reference
+
+    ok = client.get(f"/request/status/{ref}/{submitted.status_secret}/")
+    wrong = client.get(f"/request/status/{ref}/{'A' * 32}/")
+    missing = client.get(f"/request/status/ZZZZ-ZZZZ/{submitted.status_secret}/")
+
+    assert ok.status_code == 200 and ref in ok.content.decode()
+    assert wrong.status_code == 404
+    assert missing.status_code == 404
+    body = ok.content.decode()
+    for secret in SECRETS:
+        assert secret not in body
+
+
+def test_it_cancels_once_and_cancelling_again_changes_nothing(client: Client):
+    submitted = submit()
+    url = f"/request/status/{submitted.request.reference}/{submitted.status_secret}/cancel/"
+
+    first = client.post(url)
+    request = HouseholdRequest.objects.get(pk=submitted.request.pk)
+    second = client.post(url)
+
+    assert first.status_code == 302 and second.status_code == 302
+    assert request.status == RequestStatus.CANCELLED
+    again = HouseholdRequest.objects.get(pk=submitted.request.pk)
+    assert again.status == RequestStatus.CANCELLED
+    assert again.finished_at == request.finished_at
+
+
+def test_it_refuses_to_cancel_with_a_wrong_secret(client: Client):
+    submitted = submit()
+
+    response = client.post(f"/request/status/{submitted.request.reference}/{'B' * 32}/cancel/")
+
+    assert response.status_code == 404
+    assert HouseholdRequest.objects.get(pk=submitted.request.pk).status == RequestStatus.SUBMITTED
+
+
+def test_it_replaces_the_contact_without_showing_the_old_one(client: Client):
+    submitted = submit()
+    url = f"/request/status/{submitted.request.reference}/{submitted.status_secret}/"
+
+    response = client.post(
+        url, {"name": "New Name", "phone": "651 555 2222", "address": "77 New Street"}
+    )
+
+    assert response.status_code == 302
+    opened = unseal_contact(SealedContact.objects.get(request=submitted.request))
+    assert (opened.name, opened.address) == ("New Name", "77 New Street")
+    page = client.get(url).content.decode()
+    assert "New Name" not in page and "77 New Street" not in page
+
+
+def test_it_does_not_ask_for_an_address_for_pickup():
+    from tests.inventory.factories import LocationFactory
+
+    church = LocationFactory.create(name="St. Mary's")
+    submitted = submit(fulfilment="pickup", pickup_location=church, contact=contact(address=""))
+
+    opened = unseal_contact(SealedContact.objects.get(request=submitted.request))
+    assert opened.address == ""
+    assert submitted.request.pickup_location == church
+
+
+def test_it_refuses_delivery_without_an_address():
+    with pytest.raises(services.RequestError) as error:
+        submit(contact=contact(address="   "))
+
+    assert error.value.field == "address"
+    assert HouseholdRequest.objects.count() == 0
