@@ -198,11 +198,13 @@ class Allocation(models.Model):
     lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="allocations")
     quantity = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when the units were handed over; released allocations are deleted (the stock
+    # ledger keeps their history).
+    consumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="allocation_quantity_gt_0"),
-            models.UniqueConstraint(fields=["line", "lot"], name="allocation_line_lot_unique"),
         ]
 
     def __str__(self) -> str:

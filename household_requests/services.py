@@ -5,6 +5,7 @@ Contact details arrive, are sealed, and are never written anywhere in the clear.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
-from household_requests import validation
+from household_requests import allocation, tasks, validation
 from household_requests.contacts import (
     Contact,
     address_index,
@@ -187,6 +188,7 @@ def request_submit(
         phone_index=phone_hash,
         address_index=address_hash,
     )
+    tasks.enqueue_allocation()
     return SubmittedRequest(request=request, status_secret=secret)
 
 
@@ -210,6 +212,9 @@ def request_cancel(*, request_id: int) -> HouseholdRequest:
 
 
 def _finish(request: HouseholdRequest, status: RequestStatus, reason: str = "") -> None:
+    """Mark a request finished; its unconsumed reservations go back to the shelves."""
+    allocation.allocations_release_for_requests(request_ids=[request.pk], reason=str(status))
+    tasks.enqueue_allocation()
     now = timezone.now()
     request.status = status
     request.finished_at = now
@@ -263,4 +268,64 @@ def request_close_unfulfilled(*, request_id: int, reason: str) -> HouseholdReque
     if request.status not in OPEN_STATUSES:
         raise RequestError(NOT_OPEN)
     _finish(request, RequestStatus.CLOSED, reason)
+    return request
+
+
+# Called by deliveries -----------------------------------------------------------------
+
+DELIVERY_FAILED_REASON = "could not be delivered after repeated attempts"
+
+
+def requests_schedule(*, request_ids: list[int], planned_for: dt.date) -> int:
+    """Matched requests joined a route for `planned_for`. Runs inside the planner's
+    transaction; only requests still matched change, so re-running changes nothing."""
+    return HouseholdRequest.objects.filter(pk__in=request_ids, status=RequestStatus.MATCHED).update(
+        status=RequestStatus.SCHEDULED, planned_for=planned_for, updated_at=timezone.now()
+    )
+
+
+def requests_unschedule(*, request_ids: list[int]) -> int:
+    """Their route was cancelled: back to matched, to be planned again."""
+    return HouseholdRequest.objects.filter(
+        pk__in=request_ids, status__in=[RequestStatus.SCHEDULED, RequestStatus.OUT_FOR_DELIVERY]
+    ).update(status=RequestStatus.MATCHED, planned_for=None, updated_at=timezone.now())
+
+
+def requests_out_for_delivery(*, request_ids: list[int]) -> int:
+    return HouseholdRequest.objects.filter(
+        pk__in=request_ids, status=RequestStatus.SCHEDULED
+    ).update(status=RequestStatus.OUT_FOR_DELIVERY, updated_at=timezone.now())
+
+
+@transaction.atomic
+def request_mark_delivered(*, request_id: int) -> HouseholdRequest:
+    """The driver handed the goods over: reserved stock is consumed. Idempotent."""
+    request = _lock(request_id)
+    if request.status == RequestStatus.DELIVERED:
+        return request
+    if request.status not in OPEN_STATUSES:
+        raise RequestError(NOT_OPEN)
+    allocation.allocations_consume_for_request(request_id=request.pk, reason="delivered")
+    _finish(request, RequestStatus.DELIVERED)
+    return request
+
+
+@transaction.atomic
+def request_mark_failed(*, request_id: int, max_attempts: int) -> HouseholdRequest:
+    """A delivery attempt failed: stock goes back, the request returns to the queue, or is
+    closed after `max_attempts`. Not idempotent by itself: the stop's outcome guards it."""
+    request = _lock(request_id)
+    if request.status not in OPEN_STATUSES:
+        return request
+    request.delivery_attempts += 1
+    request.save(update_fields=["delivery_attempts"])
+    if request.delivery_attempts >= max_attempts:
+        _finish(request, RequestStatus.CLOSED, DELIVERY_FAILED_REASON)
+        return request
+    allocation.allocations_release_for_requests(request_ids=[request.pk], reason="delivery failed")
+    request.status = RequestStatus.SUBMITTED
+    request.planned_for = None
+    request.updated_at = timezone.now()
+    request.save(update_fields=["status", "planned_for", "updated_at"])
+    tasks.enqueue_allocation()
     return request

@@ -266,3 +266,141 @@ def lot_spoil(
         actor=actor,
         reason=reason or "spoiled",
     )
+
+
+# Bulk calls for the matching jobs -------------------------------------------------------
+#
+# The allocator reserves from thousands of lots at once. These calls lock the lots in pk
+# order, check every change against the locked counts, and write one bulk UPDATE and one
+# bulk INSERT of ledger rows, so their query count does not grow with the number of lots.
+
+
+def lots_lock_for_update(lot_ids: Sequence[int]) -> dict[int, StockLot]:
+    """Lock the given lots (pk order, so concurrent callers cannot deadlock).
+
+    Must be called inside a transaction; the returned counts stay true until it ends.
+    """
+    lots = StockLot.objects.select_for_update().filter(pk__in=list(lot_ids)).order_by("pk")
+    return {lot.pk: lot for lot in lots}
+
+
+def _apply_many(
+    *,
+    locked: dict[int, StockLot],
+    changes: dict[int, int],
+    kind: StockMovement.Kind,
+    reason: str,
+    actor: User | None,
+) -> None:
+    rows: list[StockLot] = []
+    movements: list[StockMovement] = []
+    for lot_id, quantity in sorted(changes.items()):
+        if quantity == 0:
+            continue
+        _positive(quantity)
+        lot = locked[lot_id]
+        on_hand_delta, reserved_delta = {
+            StockMovement.Kind.RESERVED: (0, quantity),
+            StockMovement.Kind.RELEASED: (0, -quantity),
+            StockMovement.Kind.DISTRIBUTED: (-quantity, -quantity),
+        }[kind]
+        if kind == StockMovement.Kind.RESERVED and lot.available < quantity:
+            raise StockError(NOT_ENOUGH_AVAILABLE, field="quantity")
+        if kind != StockMovement.Kind.RESERVED and lot.reserved < quantity:
+            raise StockError(NOT_ENOUGH_RESERVED, field="quantity")
+        lot.on_hand += on_hand_delta
+        lot.reserved += reserved_delta
+        rows.append(lot)
+        movements.append(
+            StockMovement(
+                lot_id=lot_id,
+                kind=kind,
+                on_hand_delta=on_hand_delta,
+                reserved_delta=reserved_delta,
+                actor=actor,
+                reason=reason[:300],
+            )
+        )
+    StockLot.objects.bulk_update(rows, ["on_hand", "reserved"], batch_size=1000)
+    StockMovement.objects.bulk_create(movements, batch_size=2000)
+
+
+@transaction.atomic
+def lots_reserve_many(
+    *, reservations: dict[int, int], reason: str = "", actor: User | None = None
+) -> None:
+    """Reserve {lot_id: quantity} all or nothing. Locks the lots in pk order."""
+    locked = lots_lock_for_update(list(reservations))
+    if len(locked) != len({k for k, v in reservations.items() if v}):
+        raise StockError(LOT_NOT_FOUND, field="lot")
+    _apply_many(
+        locked=locked,
+        changes=reservations,
+        kind=StockMovement.Kind.RESERVED,
+        reason=reason,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def lots_release_many(
+    *, releases: dict[int, int], reason: str = "", actor: User | None = None
+) -> None:
+    """Release {lot_id: quantity} of reserved units, all or nothing."""
+    locked = lots_lock_for_update(list(releases))
+    _apply_many(
+        locked=locked,
+        changes=releases,
+        kind=StockMovement.Kind.RELEASED,
+        reason=reason,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def lots_consume_many(
+    *, consumptions: dict[int, int], reason: str = "", actor: User | None = None
+) -> None:
+    """Hand out {lot_id: quantity} of reserved units, all or nothing."""
+    locked = lots_lock_for_update(list(consumptions))
+    _apply_many(
+        locked=locked,
+        changes=consumptions,
+        kind=StockMovement.Kind.DISTRIBUTED,
+        reason=reason,
+        actor=actor,
+    )
+
+
+def lots_available_for_update(
+    *, item_ids: Sequence[int], usable_on: dt.date
+) -> dict[int, StockLot]:
+    """Lock every lot of these items with unreserved units usable on `usable_on`.
+
+    Earliest expiry first (undated lots last); locked in pk order. Call inside a
+    transaction, then reserve with `lots_reserve_locked`.
+    """
+    lots = (
+        StockLot.objects.select_for_update()
+        .filter(item_id__in=list(item_ids), on_hand__gt=F("reserved"))
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=usable_on))
+        .order_by("pk")
+    )
+    return {lot.pk: lot for lot in lots}
+
+
+def lots_reserve_locked(
+    *,
+    locked: dict[int, StockLot],
+    reservations: dict[int, int],
+    reason: str = "",
+    actor: User | None = None,
+) -> None:
+    """Reserve from lots the caller locked in this transaction (one UPDATE, one INSERT)."""
+    _apply_many(
+        locked=locked,
+        changes=reservations,
+        kind=StockMovement.Kind.RESERVED,
+        reason=reason,
+        actor=actor,
+    )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
-
 from inventory.selectors import ledger_mismatches
+from mutualaid.jobs import job
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="inventory.tasks.ledger_audit")
+@job("inventory.tasks.ledger_audit")
 def ledger_audit() -> int:
     """Compare every lot with its ledger and log disagreements. Read-only, so idempotent."""
     mismatches = ledger_mismatches()

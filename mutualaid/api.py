@@ -7,6 +7,7 @@ from rest_framework import routers, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
+from deliveries import api as deliveries_api
 from household_requests import api as requests_api
 from inventory import api as inventory_api
 
@@ -35,3 +36,4 @@ router.register("donations", inventory_api.DonationViewSet)
 router.register("stock", inventory_api.StockLotViewSet, basename="stock")
 router.register("zones", requests_api.ZoneViewSet)
 router.register("requests", requests_api.RequestQueueViewSet, basename="requests")
+router.register("routes", deliveries_api.RouteViewSet, basename="routes")

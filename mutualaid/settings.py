@@ -209,6 +209,17 @@ if not BLIND_INDEX_KEY and PRODUCTION:
 CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 7)
 REQUEST_RATE_LIMIT = env_int("REQUEST_RATE_LIMIT", 5, minimum=1)
 REQUEST_RATE_WINDOW_SECONDS = env_int("REQUEST_RATE_WINDOW_SECONDS", 3600, minimum=1)
+# Matching and deliveries.
+EARLIEST_DELIVERY_DAYS = env_int("EARLIEST_DELIVERY_DAYS", 1)
+ROUTE_MAX_STOPS = env_int("ROUTE_MAX_STOPS", 8, minimum=1)
+ROUTE_MAX_LOAD = env_int("ROUTE_MAX_LOAD", 200, minimum=1)
+ROUTE_WINDOW = env_str("ROUTE_WINDOW", "10:00-14:00")
+CLAIM_GRACE_MINUTES = env_int("CLAIM_GRACE_MINUTES", 60)
+MAX_DELIVERY_ATTEMPTS = env_int("MAX_DELIVERY_ATTEMPTS", 2, minimum=1)
+OFFER_DRIVERS_PER_ROUTE = env_int("OFFER_DRIVERS_PER_ROUTE", 3, minimum=1)
+NOTIFICATION_BACKEND = env_str("NOTIFICATION_BACKEND", "deliveries.notifications.ConsoleNotifier")
+REVEAL_NEXT_STOP_ONLY = env_bool("REVEAL_NEXT_STOP_ONLY", False)
+
 # Reverse proxies in front of the site that append to X-Forwarded-For (0: none).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from deliveries.api import MatchingRunView, StopCompleteView
 from household_requests.api import PublicNeedsView, PublicRequestView
 from mutualaid import views
 from mutualaid.api import TokenLoginView, router
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/v1/auth/token/", TokenLoginView.as_view(), name="api-token"),
     path("api/v1/public/requests/", PublicRequestView.as_view(), name="api-public-requests"),
     path("api/v1/public/needs/", PublicNeedsView.as_view(), name="api-public-needs"),
+    path("api/v1/stops/<int:pk>/complete/", StopCompleteView.as_view(), name="api-stop-complete"),
+    path("api/v1/matching/run/", MatchingRunView.as_view(), name="api-matching-run"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

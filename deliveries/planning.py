@@ -1,0 +1,147 @@
+"""Route planning: matched delivery requests join an open route of their zone and day.
+
+One transaction, constant query count: read the unplanned requests and the open routes
+(locked, so a claim waits for us and a claimed route is never changed), place requests in
+memory, write routes and stops in bulk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, IntegerField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+
+from deliveries.models import Route, RouteStatus, Stop, StopOutcome
+from household_requests import services as request_services
+from household_requests.allocation import earliest_delivery_day, request_load
+from household_requests.models import Fulfilment, HouseholdRequest, RequestStatus
+
+logger = logging.getLogger(__name__)
+
+PLANNER_LOCK_KEY = 0x4D41_0002
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    requests_planned: int
+    routes_opened: int
+
+
+def route_window() -> tuple[dt.time, dt.time]:
+    start, _, end = settings.ROUTE_WINDOW.partition("-")
+    return dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip())
+
+
+def service_date_for(preferred_days: list[str], earliest: dt.date) -> dt.date:
+    """The first day from `earliest` that the family said suits them (any day if none)."""
+    wanted = {day for day in preferred_days if day in WEEKDAYS}
+    for offset in range(7):
+        day = earliest + dt.timedelta(days=offset)
+        if not wanted or WEEKDAYS[day.weekday()] in wanted:
+            return day
+    return earliest
+
+
+@dataclass
+class _Slot:
+    route: Route
+    stops: int
+    load: int
+
+
+def _take_turn() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PLANNER_LOCK_KEY])
+
+
+@transaction.atomic
+def plan_routes() -> PlanRun:
+    """Put every matched, unplanned delivery request on a route. Idempotent.
+
+    Limits: ROUTE_MAX_STOPS stops and ROUTE_MAX_LOAD units per route (a request larger
+    than the load limit gets a route of its own). Claimed routes are never changed.
+    """
+    _take_turn()
+    earliest = earliest_delivery_day()
+    pending = Q(stops__outcome=StopOutcome.PENDING)
+    requests = list(
+        HouseholdRequest.objects.filter(
+            status=RequestStatus.MATCHED, fulfilment=Fulfilment.DELIVERY
+        )
+        .exclude(pending)
+        .order_by("-urgency", "submitted_at", "id")
+        .values("id", "zone_id", "preferred_days")
+    )
+    if not requests:
+        return PlanRun(0, 0)
+    loads = request_load([r["id"] for r in requests])
+
+    zero = Value(0, output_field=IntegerField())
+    open_routes = list(
+        Route.objects.select_for_update(of=("self",))
+        .filter(status=RouteStatus.OPEN, driver__isnull=True, service_date__gte=earliest)
+        .annotate(
+            stop_count=Count("stops", filter=pending),
+            load_total=Coalesce(Sum("stops__load", filter=pending), zero),
+        )
+        .order_by("service_date", "id")
+    )
+    slots: dict[tuple[int, dt.date], list[_Slot]] = defaultdict(list)
+    for route in open_routes:
+        slots[(route.zone_id, route.service_date)].append(
+            _Slot(route, route.stop_count, route.load_total)
+        )
+
+    max_stops, max_load = settings.ROUTE_MAX_STOPS, settings.ROUTE_MAX_LOAD
+    window_start, window_end = route_window()
+    new_routes: list[Route] = []
+    placements: list[tuple[_Slot, int, int, int]] = []  # slot, request id, sequence, load
+    for request in requests:
+        load = loads.get(request["id"], 0)
+        day = service_date_for(request["preferred_days"] or [], earliest)
+        key = (request["zone_id"], day)
+        slot = next(
+            (
+                s
+                for s in slots[key]
+                if s.stops < max_stops and (s.load + load <= max_load or s.stops == 0)
+            ),
+            None,
+        )
+        if slot is None:
+            new_route = Route(
+                zone_id=request["zone_id"],
+                service_date=day,
+                window_start=window_start,
+                window_end=window_end,
+            )
+            new_routes.append(new_route)
+            slot = _Slot(new_route, 0, 0)
+            slots[key].append(slot)
+        slot.stops += 1
+        slot.load += load
+        placements.append((slot, request["id"], slot.stops, load))
+
+    Route.objects.bulk_create(new_routes, batch_size=1000)
+    Stop.objects.bulk_create(
+        [
+            Stop(route_id=slot.route.pk, request_id=request_id, sequence=sequence, load=load)
+            for slot, request_id, sequence, load in placements
+        ],
+        batch_size=2000,
+    )
+    by_day: dict[dt.date, list[int]] = defaultdict(list)
+    for slot, request_id, _sequence, _load in placements:
+        by_day[slot.route.service_date].append(request_id)
+    for day, request_ids in by_day.items():
+        request_services.requests_schedule(request_ids=request_ids, planned_for=day)
+    logger.info("planned %d request(s), opened %d route(s)", len(placements), len(new_routes))
+    return PlanRun(len(placements), len(new_routes))

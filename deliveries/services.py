@@ -1,0 +1,198 @@
+"""Driver actions on routes and stops: claim, release, start, complete.
+
+A claim is decided by one conditional UPDATE (`WHERE status = 'open' AND driver IS NULL`):
+its row count says who won, so of many simultaneous claimers exactly one succeeds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
+
+from deliveries.models import (
+    ACTIVE_ROUTE_STATUSES,
+    Driver,
+    Route,
+    RouteStatus,
+    Stop,
+    StopOutcome,
+)
+from household_requests import services as request_services
+from household_requests.models import OPEN_STATUSES
+from mutualaid.timeutil import organization_tz
+
+logger = logging.getLogger(__name__)
+
+NOT_VETTED = _("Only vetted drivers can claim routes. Ask an organizer.")
+AT_CAP = _("You already have as many routes as you can claim. Finish one first.")
+CLAIM_LOST = _("Another driver claimed this route first.")
+NOT_YOURS = _("This route is not assigned to you.")
+NOT_CLAIMED = _("This route is not claimed; nothing to release.")
+CANNOT_START = _("Only a claimed route can be started.")
+STOP_DONE = _("This stop is already done.")
+ROUTE_NOT_ACTIVE = _("This route is not active.")
+
+
+class DeliveryError(Exception):
+    """A driver action was refused; `status` is the HTTP status that fits it."""
+
+    def __init__(self, message: str | StrPromise, *, status: int):
+        super().__init__(str(message))
+        self.message = message
+        self.status = status
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+@transaction.atomic
+def route_claim(*, route_id: int, driver: Driver) -> Route:
+    """Claim an open route. Exactly one of many simultaneous claimers wins; the rest get
+    409. Unvetted drivers and drivers at their cap get 403. Locks the driver's row so
+    one driver's parallel claims cannot pass the cap together."""
+    driver = Driver.objects.select_for_update().get(pk=driver.pk)
+    if not driver.vetted or not driver.active:
+        raise DeliveryError(NOT_VETTED, status=403)
+    active = Route.objects.filter(driver=driver, status__in=ACTIVE_ROUTE_STATUSES).count()
+    if active >= driver.max_active_routes:
+        raise DeliveryError(AT_CAP, status=403)
+    won = Route.objects.filter(
+        pk=route_id,
+        status=RouteStatus.OPEN,
+        driver__isnull=True,
+        zone__in=driver.zones.all(),
+    ).update(status=RouteStatus.CLAIMED, driver=driver, claimed_at=_now())
+    if won != 1:
+        raise DeliveryError(CLAIM_LOST, status=409)
+    logger.info("route %s claimed by driver %s", route_id, driver.pk)
+    return Route.objects.get(pk=route_id)
+
+
+def _back_to_board(route_filter: dict[str, object]) -> int:
+    return Route.objects.filter(status=RouteStatus.CLAIMED, **route_filter).update(
+        status=RouteStatus.OPEN,
+        driver=None,
+        claimed_at=None,
+        release_count=F("release_count") + 1,
+    )
+
+
+@transaction.atomic
+def route_release(*, route_id: int, driver: Driver) -> Route:
+    """Give a claimed, not yet started route back to the board; access ends at once."""
+    if _back_to_board({"pk": route_id, "driver": driver}) != 1:
+        raise DeliveryError(NOT_CLAIMED, status=409)
+    return Route.objects.get(pk=route_id)
+
+
+@transaction.atomic
+def route_start(*, route_id: int, driver: Driver) -> Route:
+    """The driver sets off. Requests on the route are now out for delivery."""
+    started = Route.objects.filter(pk=route_id, driver=driver, status=RouteStatus.CLAIMED).update(
+        status=RouteStatus.IN_PROGRESS, started_at=_now()
+    )
+    if started != 1:
+        raise DeliveryError(CANNOT_START, status=409)
+    request_ids = list(
+        Stop.objects.filter(route_id=route_id, outcome=StopOutcome.PENDING).values_list(
+            "request_id", flat=True
+        )
+    )
+    request_services.requests_out_for_delivery(request_ids=request_ids)
+    return Route.objects.get(pk=route_id)
+
+
+@dataclass(frozen=True)
+class StopResult:
+    stop: Stop
+    route_completed: bool
+
+
+@transaction.atomic
+def stop_complete(*, stop_id: int, driver: Driver, outcome: str, note: str = "") -> StopResult:
+    """Record a stop's outcome. Delivered consumes the reserved stock; failed releases it
+    and sends the request back to the queue (or closes it after the last attempt). The
+    stop's contact disappears at once; a route with no stop left completes itself."""
+    stop = Stop.objects.select_related("route").select_for_update(of=("self",)).get(pk=stop_id)
+    route = stop.route
+    if route.driver_id != driver.pk:
+        raise DeliveryError(NOT_YOURS, status=403)
+    if route.status not in ACTIVE_ROUTE_STATUSES:
+        raise DeliveryError(ROUTE_NOT_ACTIVE, status=409)
+    if stop.outcome != StopOutcome.PENDING:
+        raise DeliveryError(STOP_DONE, status=409)
+    if route.status == RouteStatus.CLAIMED:
+        route_start(route_id=route.pk, driver=driver)
+    stop.outcome = outcome
+    stop.note = note[:300]
+    stop.completed_at = _now()
+    stop.save(update_fields=["outcome", "note", "completed_at"])
+    if outcome == StopOutcome.DELIVERED:
+        request_services.request_mark_delivered(request_id=stop.request_id)
+    else:
+        request_services.request_mark_failed(
+            request_id=stop.request_id, max_attempts=settings.MAX_DELIVERY_ATTEMPTS
+        )
+    return StopResult(stop=stop, route_completed=route_complete_if_done(route_id=route.pk))
+
+
+def route_complete_if_done(*, route_id: int) -> bool:
+    """Complete an active route none of whose stops still waits for a delivery."""
+    waiting = Stop.objects.filter(
+        route_id=route_id, outcome=StopOutcome.PENDING, request__status__in=OPEN_STATUSES
+    ).exists()
+    if waiting:
+        return False
+    done = Route.objects.filter(pk=route_id, status__in=ACTIVE_ROUTE_STATUSES).update(
+        status=RouteStatus.COMPLETED, completed_at=_now()
+    )
+    return done == 1
+
+
+def claim_deadline(route: Route) -> dt.datetime:
+    start = dt.datetime.combine(route.service_date, route.window_start, tzinfo=organization_tz())
+    return start + dt.timedelta(minutes=settings.CLAIM_GRACE_MINUTES)
+
+
+@transaction.atomic
+def claims_release_stale(*, now: dt.datetime | None = None) -> int:
+    """Claims not started by their window (plus grace) go back to the board. Idempotent."""
+    now = now or _now()
+    candidates = Route.objects.filter(
+        status=RouteStatus.CLAIMED, service_date__lte=now.astimezone(organization_tz()).date()
+    ).order_by("pk")
+    stale = [route.pk for route in candidates if claim_deadline(route) <= now]
+    if not stale:
+        return 0
+    released = _back_to_board({"pk__in": stale})
+    logger.info("released %d stale claim(s)", released)
+    return released
+
+
+@transaction.atomic
+def routes_retire_past(*, today: dt.date) -> int:
+    """Open routes whose day passed unclaimed are cancelled; their requests are planned
+    again (nothing is lost). Idempotent."""
+    routes = list(
+        Route.objects.select_for_update()
+        .filter(status=RouteStatus.OPEN, service_date__lt=today)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not routes:
+        return 0
+    stops = Stop.objects.filter(route_id__in=routes, outcome=StopOutcome.PENDING)
+    request_ids = list(stops.values_list("request_id", flat=True))
+    stops.update(outcome=StopOutcome.CANCELLED, completed_at=_now())
+    request_services.requests_unschedule(request_ids=request_ids)
+    Route.objects.filter(pk__in=routes).update(status=RouteStatus.CANCELLED)
+    return len(routes)
