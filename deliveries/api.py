@@ -184,12 +184,17 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
 
     def _act(self, request: Request, pk: Any, run: Any) -> Response:
         driver = _driver_or_403(request)
-        route = selectors.route_for_user(request.user, int(pk))
+        # Any route of the driver's zones: a route claimed a moment ago answers 409, not 404.
+        route = selectors.route_in_zones_of(driver, int(pk))
         try:
             route = run(route_id=route.pk, driver=driver)
         except services.DeliveryError as error:
             return _refuse(error)
-        return self.retrieve(request, pk=route.pk)
+        # The answer carries no contacts: they are revealed (and logged) only on request.
+        route = self.get_queryset().get(pk=route.pk)
+        context = self.get_serializer_context()
+        context["loads"] = selectors.load_by_category([route.pk])
+        return Response(RouteSerializer(route, context=context).data)
 
     @extend_schema(request=None, responses=RouteSerializer)
     @action(detail=True, methods=["post"])

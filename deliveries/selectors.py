@@ -49,6 +49,18 @@ def route_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Route:
     return route
 
 
+def route_in_zones_of(driver: Driver, pk: int) -> Route:
+    """A route a driver may act on: in one of their zones, or theirs. 404 otherwise."""
+    route = (
+        Route.objects.filter(pk=pk)
+        .filter(Q(zone__in=driver.zones.all()) | Q(driver=driver))
+        .first()
+    )
+    if route is None:
+        raise Http404
+    return route
+
+
 def stops_of(route: Route) -> list[Stop]:
     lines = RequestLine.objects.select_related("item", "category")
     return list(

@@ -1,0 +1,228 @@
+"""/api/v1/routes/: board, claim race rules, the reveal matrix, stop completion."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from deliveries.models import ContactReveal, Route, RouteStatus
+from household_requests.models import RequestStatus
+from inventory.models import StockLot
+from inventory.selectors import ledger_mismatches
+from tests.conftest import api_client_for
+from tests.deliveries.scenario import World, make_driver, routed_request
+from tests.household_requests.factories import SECRET_ADDRESS, SECRET_NAME, SECRET_PHONE
+
+pytestmark = pytest.mark.django_db
+
+SECRETS = (SECRET_NAME, SECRET_PHONE, SECRET_ADDRESS)
+
+
+@pytest.fixture
+def world(driver: User, other_driver: User) -> World:
+    world = routed_request()
+    make_driver(driver, world.zone)
+    make_driver(other_driver, world.zone)
+    return world
+
+
+def detail(client: APIClient, world: World) -> dict:
+    response = client.get(f"/api/v1/routes/{world.route.pk}/")
+    return {
+        "status": response.status_code,
+        "text": response.content.decode(),
+        "json": response.json(),
+    }
+
+
+def test_it_shows_the_board_without_contacts(world: World, driver: User):
+    response = api_client_for(driver).get("/api/v1/routes/")
+
+    assert response.status_code == 200
+    route = response.json()["results"][0]
+    assert route["id"] == world.route.pk
+    assert route["status"] == "open" and route["stop_count"] == 1
+    assert route["zone"] == world.zone.pk and route["service_date"]
+    assert route["stops"][0]["reference"] == world.request.reference
+    assert "contact" not in route["stops"][0]
+    for secret in SECRETS:
+        assert secret not in response.content.decode()
+
+
+def test_it_answers_the_persona_matrix(
+    world: World, organizer: User, member_without_role: User, anonymous_api: APIClient
+):
+    assert api_client_for(organizer).get("/api/v1/routes/").status_code == 200
+    assert api_client_for(member_without_role).get("/api/v1/routes/").status_code == 403
+    assert anonymous_api.get("/api/v1/routes/").status_code == 401
+    assert anonymous_api.post(f"/api/v1/routes/{world.route.pk}/claim/").status_code == 401
+    assert (
+        api_client_for(organizer).post(f"/api/v1/routes/{world.route.pk}/claim/").status_code == 403
+    )
+    assert api_client_for(organizer).get("/api/v1/routes/424242/").status_code == 404
+
+
+def test_it_hides_routes_of_other_zones_from_a_driver(world: World, driver: User):
+    from tests.household_requests.factories import make_zone
+
+    elsewhere = routed_request(zone=make_zone("Frogtown", ("55103",)))
+    client = api_client_for(driver)
+
+    assert client.get(f"/api/v1/routes/{elsewhere.route.pk}/").status_code == 404
+    assert client.post(f"/api/v1/routes/{elsewhere.route.pk}/claim/").status_code == 404
+
+
+def _put_in_state(world: World, state: str, driver: User) -> None:
+    client = api_client_for(driver)
+    if state in {"claimed", "in_progress", "completed", "released"}:
+        assert client.post(f"/api/v1/routes/{world.route.pk}/claim/").status_code == 200
+    if state in {"in_progress", "completed"}:
+        assert client.post(f"/api/v1/routes/{world.route.pk}/start/").status_code == 200
+    if state == "completed":
+        response = client.post(
+            f"/api/v1/stops/{world.stop.pk}/complete/", {"outcome": "delivered"}, format="json"
+        )
+        assert response.status_code == 200 and response.json()["route_completed"]
+    if state == "released":
+        assert client.post(f"/api/v1/routes/{world.route.pk}/release/").status_code == 200
+
+
+@pytest.mark.parametrize("state", ["open", "claimed", "in_progress", "completed", "released"])
+def test_it_reveals_the_contact_only_to_the_assigned_driver_of_an_active_route(
+    world: World, state: str, driver: User, other_driver: User, organizer: User
+):
+    _put_in_state(world, state, driver)
+    expected_route_status = {
+        "open": "open",
+        "released": "open",
+        "claimed": "claimed",
+        "in_progress": "in_progress",
+        "completed": "completed",
+    }[state]
+    assert Route.objects.get(pk=world.route.pk).status == expected_route_status
+
+    seen = {
+        persona: detail(api_client_for(user), world)
+        for persona, user in {
+            "assigned": driver,
+            "other": other_driver,
+            "organizer": organizer,
+        }.items()
+    }
+
+    reveals = state in {"claimed", "in_progress"}
+    for persona, answer in seen.items():
+        shows = persona == "assigned" and reveals
+        if answer["status"] == 404:
+            assert not shows
+            continue
+        assert answer["status"] == 200
+        stop = answer["json"]["stops"][0]
+        assert ("contact" in stop) == shows, (persona, state)
+        for secret in SECRETS:
+            assert (secret in answer["text"]) == shows, (persona, state, secret)
+    assert ContactReveal.objects.filter(channel="api").count() == (1 if reveals else 0)
+    if reveals:
+        log = ContactReveal.objects.get()
+        assert (log.user, log.stop_id) == (driver, world.stop.pk)
+
+
+def test_it_lets_only_one_driver_claim(world: World, driver: User, other_driver: User):
+    first = api_client_for(driver).post(f"/api/v1/routes/{world.route.pk}/claim/")
+    second = api_client_for(other_driver).post(f"/api/v1/routes/{world.route.pk}/claim/")
+
+    assert first.status_code == 200 and first.json()["status"] == "claimed"
+    assert second.status_code == 409
+    assert "first" in second.json()["detail"]
+
+
+def test_it_refuses_an_unvetted_driver_and_one_at_the_cap(
+    world: World, driver: User, other_driver: User
+):
+    make_driver(other_driver, world.zone, vetted=False)
+    make_driver(driver, world.zone, max_active_routes=0)
+
+    assert (
+        api_client_for(other_driver).post(f"/api/v1/routes/{world.route.pk}/claim/").status_code
+        == 403
+    )
+    assert api_client_for(driver).post(f"/api/v1/routes/{world.route.pk}/claim/").status_code == 403
+    assert Route.objects.get(pk=world.route.pk).status == RouteStatus.OPEN
+
+
+def test_it_delivers_a_stop_consuming_exactly_the_reserved_stock(world: World, driver: User):
+    client = api_client_for(driver)
+    client.post(f"/api/v1/routes/{world.route.pk}/claim/")
+    lot = StockLot.objects.get(item=world.item)
+    assert (lot.on_hand, lot.reserved) == (10, 3)
+
+    response = client.post(
+        f"/api/v1/stops/{world.stop.pk}/complete/", {"outcome": "delivered"}, format="json"
+    )
+
+    assert response.status_code == 200
+    lot.refresh_from_db()
+    assert (lot.on_hand, lot.reserved) == (7, 0)
+    world.request.refresh_from_db()
+    assert world.request.status == RequestStatus.DELIVERED
+    assert Route.objects.get(pk=world.route.pk).status == RouteStatus.COMPLETED
+    assert ledger_mismatches() == []
+    again = client.post(
+        f"/api/v1/stops/{world.stop.pk}/complete/", {"outcome": "delivered"}, format="json"
+    )
+    assert again.status_code == 409
+    lot.refresh_from_db()
+    assert lot.on_hand == 7
+
+
+def test_it_returns_a_failed_stop_to_the_queue_and_the_stock_to_the_shelf(
+    world: World, driver: User, other_driver: User
+):
+    client = api_client_for(driver)
+    client.post(f"/api/v1/routes/{world.route.pk}/claim/")
+
+    response = client.post(
+        f"/api/v1/stops/{world.stop.pk}/complete/",
+        {"outcome": "failed", "note": "nobody home"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    world.request.refresh_from_db()
+    assert world.request.status == RequestStatus.SUBMITTED
+    assert world.request.delivery_attempts == 1
+    lot = StockLot.objects.get(item=world.item)
+    assert (lot.on_hand, lot.reserved) == (10, 0)
+    assert ledger_mismatches() == []
+    # Access ended: the completed route shows no contact to its former driver.
+    assert SECRET_ADDRESS not in detail(client, world)["text"]
+
+
+def test_it_refuses_completion_by_another_driver_or_a_bad_outcome(
+    world: World, driver: User, other_driver: User
+):
+    api_client_for(driver).post(f"/api/v1/routes/{world.route.pk}/claim/")
+
+    other = api_client_for(other_driver).post(
+        f"/api/v1/stops/{world.stop.pk}/complete/", {"outcome": "delivered"}, format="json"
+    )
+    bad = api_client_for(driver).post(
+        f"/api/v1/stops/{world.stop.pk}/complete/", {"outcome": "lost"}, format="json"
+    )
+
+    assert other.status_code == 404
+    assert bad.status_code == 400 and "outcome" in bad.json()
+    world.request.refresh_from_db()
+    assert world.request.status == RequestStatus.SCHEDULED
+
+
+def test_it_queues_matching_on_request(
+    organizer_api: APIClient, driver_api: APIClient, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = organizer_api.post("/api/v1/matching/run/")
+
+    assert response.status_code == 202
+    assert len(callbacks) == 1
+    assert driver_api.post("/api/v1/matching/run/").status_code == 403
