@@ -85,9 +85,16 @@ def plan_routes() -> PlanRun:
     loads = request_load([r["id"] for r in requests])
 
     zero = Value(0, output_field=IntegerField())
-    open_routes = list(
-        Route.objects.select_for_update(of=("self",))
+    # Lock the open routes first (a claim then waits for us), then read their totals:
+    # PostgreSQL refuses FOR UPDATE together with GROUP BY.
+    locked = list(
+        Route.objects.select_for_update()
         .filter(status=RouteStatus.OPEN, driver__isnull=True, service_date__gte=earliest)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    open_routes = list(
+        Route.objects.filter(pk__in=locked)
         .annotate(
             stop_count=Count("stops", filter=pending),
             load_total=Coalesce(Sum("stops__load", filter=pending), zero),
