@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from deliveries import offers, planning, services
 from deliveries import tasks as delivery_tasks
-from deliveries.models import Route, RouteOffer, RouteStatus, Stop, StopOutcome
+from deliveries.models import Driver, Route, RouteOffer, RouteStatus, Stop, StopOutcome
 from household_requests import allocation, retention
 from household_requests import services as request_services
 from household_requests import tasks as request_tasks
@@ -71,7 +71,7 @@ def test_it_plans_for_a_day_the_family_chose_and_never_changes_a_claimed_route(d
     planning.plan_routes()
     route = Route.objects.get()
     assert route.service_date.weekday() == 5
-    services.route_claim(route_id=route.pk, driver=driver.driver_profile)
+    services.route_claim(route_id=route.pk, driver=Driver.objects.get(user=driver))
 
     submit(items=[(rice, 2)], preferred_days=["sat"])
     allocation.allocate_open_requests()
@@ -126,11 +126,6 @@ def test_it_ranks_drivers_carrying_less_first(driver: User, other_driver: User):
     services.route_claim(route_id=other.route.pk, driver=busy)
     world.route.refresh_from_db()
 
-    ranked = (
-        offers.rank_drivers(world.route, 1, [busy, free], {busy.pk: 1})
-        if hasattr(busy, "zone_ids")
-        else None
-    )
     busy.zone_ids = {world.zone.pk}  # type: ignore[attr-defined]
     free.zone_ids = {world.zone.pk}  # type: ignore[attr-defined]
     ranked = offers.rank_drivers(world.route, 1, [busy, free], {busy.pk: 1})
@@ -141,7 +136,7 @@ def test_it_ranks_drivers_carrying_less_first(driver: User, other_driver: User):
 def test_it_returns_a_stale_claim_to_the_board(driver: User):
     world = routed_request()
     make_driver(driver, world.zone)
-    services.route_claim(route_id=world.route.pk, driver=driver.driver_profile)
+    services.route_claim(route_id=world.route.pk, driver=Driver.objects.get(user=driver))
     deadline = services.claim_deadline(Route.objects.get(pk=world.route.pk))
 
     before = services.claims_release_stale(now=deadline - dt.timedelta(minutes=1))
@@ -218,9 +213,8 @@ def test_it_enqueues_jobs_after_commit(django_capture_on_commit_callbacks):
 
 
 def test_it_runs_the_job_functions_directly():
-    world_request_count = 2
     make_zone()
-    _stocked_requests(world_request_count)
+    _stocked_requests(2)
 
     assert request_tasks.allocate_open_requests() == 4
     assert request_tasks.allocate_open_requests() == 0
