@@ -27,6 +27,7 @@ from household_requests.models import (
 )
 from inventory import services as inventory
 from inventory.models import Item, StockLot
+from mutualaid import bulk
 from mutualaid.timeutil import local_today
 
 logger = logging.getLogger(__name__)
@@ -128,12 +129,17 @@ def allocate_open_requests() -> AllocationRun:
     if not touched:
         return AllocationRun(len(lines), 0, 0)
 
+    now = timezone.now()
     inventory.lots_reserve_locked(locked=lots, reservations=dict(reservations), reason="allocation")
-    Allocation.objects.bulk_create(new_allocations, batch_size=2000)
-    RequestLine.objects.bulk_update(touched, ["allocated"], batch_size=2000)
-    request_ids = {line.request_id for line in touched}
-    HouseholdRequest.objects.filter(pk__in=request_ids, status=RequestStatus.SUBMITTED).update(
-        status=RequestStatus.MATCHED, updated_at=timezone.now()
+    # One INSERT and one UPDATE however many lines (see mutualaid.bulk).
+    bulk.insert_rows(
+        Allocation,
+        ["line", "lot", "quantity", "created_at"],
+        [(a.line_id, a.lot_id, a.quantity, now) for a in new_allocations],
+    )
+    bulk.update_rows(RequestLine, ["allocated"], {line.pk: (line.allocated,) for line in touched})
+    HouseholdRequest.objects.filter(status=RequestStatus.SUBMITTED, lines__allocated__gt=0).update(
+        status=RequestStatus.MATCHED, updated_at=now
     )
     units = sum(reservations.values())
     logger.info("allocated %d units to %d lines", units, len(touched))

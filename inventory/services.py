@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from inventory import events
 from inventory.models import Donation, DonationLine, Item, Location, StockLot, StockMovement
+from mutualaid import bulk
 from mutualaid.timeutil import local_today
 
 NO_LINES = "A donation needs at least one line."
@@ -292,8 +293,7 @@ def _apply_many(
     reason: str,
     actor: User | None,
 ) -> None:
-    rows: list[StockLot] = []
-    movements: list[StockMovement] = []
+    deltas: dict[int, tuple[int, int]] = {}
     for lot_id, quantity in sorted(changes.items()):
         if quantity == 0:
             continue
@@ -310,19 +310,19 @@ def _apply_many(
             raise StockError(NOT_ENOUGH_RESERVED, field="quantity")
         lot.on_hand += on_hand_delta
         lot.reserved += reserved_delta
-        rows.append(lot)
-        movements.append(
-            StockMovement(
-                lot_id=lot_id,
-                kind=kind,
-                on_hand_delta=on_hand_delta,
-                reserved_delta=reserved_delta,
-                actor=actor,
-                reason=reason[:300],
-            )
-        )
-    StockLot.objects.bulk_update(rows, ["on_hand", "reserved"], batch_size=1000)
-    StockMovement.objects.bulk_create(movements, batch_size=2000)
+        deltas[lot_id] = (on_hand_delta, reserved_delta)
+    # One UPDATE and one INSERT, however many lots (see mutualaid.bulk).
+    bulk.update_rows(StockLot, ["on_hand", "reserved"], deltas, add=True)
+    now = timezone.now()
+    actor_id = actor.pk if actor else None
+    bulk.insert_rows(
+        StockMovement,
+        ["lot", "kind", "on_hand_delta", "reserved_delta", "actor", "reason", "created_at"],
+        [
+            (lot_id, str(kind), d_on_hand, d_reserved, actor_id, reason[:300], now)
+            for lot_id, (d_on_hand, d_reserved) in deltas.items()
+        ],
+    )
 
 
 @transaction.atomic

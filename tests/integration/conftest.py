@@ -1,0 +1,140 @@
+"""A real Celery worker on PostgreSQL and Redis, for tests that cross process boundaries.
+
+`celery_worker_process` (session scope) starts `celery -A mutualaid worker` once, pointed
+at pytest-django's test database and the same Redis as this process, and stops it at the
+end. Without PostgreSQL and Redis it skips (fails when REQUIRE_SERVICES=1).
+
+Tests that use it need committed rows, so they use `transactional_db` (or
+`@pytest.mark.django_db(transaction=True)`); a plain `db` test's rows stay in a
+transaction the worker cannot see. The worker consumes the default queue of the Redis
+database in REDIS_URL, which it purges first: give each test run a Redis database of its
+own, and do not run these tests with `-n`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from mutualaid.celery import app as celery_app
+from tests.conftest import need
+from tests.integration.helpers import CeleryWorker, wait_for
+
+WORKER_READY_SECONDS = 60
+WORKER_STOP_SECONDS = 30
+
+
+def database_url_for(url: str, name: str) -> str:
+    """The same server and credentials as `url`, another database."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + quote(name)))
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()  # warm shutdown: running tasks finish, unacked ones go back
+    try:
+        process.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        # The worker leads its own process group (start_new_session): it and its pool only.
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CeleryWorker]:
+    need("PostgreSQL (set DATABASE_URL)", connection.vendor == "postgresql")
+    need("Redis (set REDIS_URL)", bool(settings.REDIS_URL))
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    need("a Redis queue of its own (run tests/integration without -n)", workers <= 1)
+
+    # The test database exists from here on; its name replaces the configured one.
+    request.getfixturevalue("django_db_setup")
+    database_name = connection.settings_dict["NAME"]
+    assert database_name and str(database_name).startswith("test_"), database_name
+
+    celery_app.control.purge()  # leftovers of an earlier run would run against this DB
+
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "mutualaid.settings_test",
+        "DATABASE_URL": database_url_for(settings.DATABASE_URL, str(database_name)),
+        "REDIS_URL": str(settings.REDIS_URL),
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        str(Path(sys.executable).with_name("celery")),
+        "-A",
+        "mutualaid",
+        "worker",
+        "--concurrency=2",
+        "--loglevel=INFO",
+        f"--hostname=integration-{os.getpid()}@%h",
+        # No peers to meet: start in a second, not after gossip and mingle time out.
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    worker = CeleryWorker(process=process, log_path=log_path, database_name=str(database_name))
+    try:
+        wait_for(
+            lambda: " ready." in worker.log() or not worker.alive(),
+            timeout=WORKER_READY_SECONDS,
+            message=lambda: f"the celery worker did not start:\n{worker.log_tail()}",
+        )
+        if not worker.alive():
+            pytest.fail(
+                f"the celery worker exited ({process.returncode}):\n{worker.log_tail()}",
+                pytrace=False,
+            )
+        yield worker
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(autouse=True)
+def _worker_needs_committed_rows(request: pytest.FixtureRequest) -> None:
+    if "celery_worker_process" not in request.fixturenames:
+        return
+    marker = request.node.get_closest_marker("django_db")
+    by_marker = marker is not None and bool(
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    if not (by_marker or "transactional_db" in request.fixturenames):
+        pytest.fail(
+            "a test with celery_worker_process needs transactional_db: "
+            "the worker cannot see rows this test never commits",
+            pytrace=False,
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    worker = getattr(item, "funcargs", {}).get("celery_worker_process")
+    if report.when == "call" and report.failed and isinstance(worker, CeleryWorker):
+        report.sections.append(("celery worker log (tail)", worker.log_tail()))
+    return report
