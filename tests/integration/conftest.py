@@ -1,6 +1,6 @@
 """A real Celery worker on PostgreSQL and Redis, for tests that cross process boundaries.
 
-`celery_worker_process` (session scope) starts `celery -A mutualaid worker` once, pointed
+`celery_worker_process` (module scope) starts `celery -A mutualaid worker` per module, pointed
 at pytest-django's test database and the same Redis as this process, and stops it at the
 end. Without PostgreSQL and Redis it skips (fails when REQUIRE_SERVICES=1).
 
@@ -50,7 +50,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-@pytest.fixture(scope="session")
+# Module scope: the worker runs only while a module that asked for it runs, so it never
+# picks up jobs that other tests enqueue in passing.
+@pytest.fixture(scope="module")
 def celery_worker_process(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CeleryWorker]:
