@@ -12,6 +12,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from deliveries.drivers import driver_save
+from household_requests import services as request_services
+from household_requests.contacts import Contact
 from household_requests.zones import zone_save
 from inventory import services as inventory_services
 from inventory.models import Category, Item, Location
@@ -125,6 +128,64 @@ ZONES = [
 DONORS = ["", "Parish food drive", "Lupe's grocery", "School PTA", "Anonymous neighbour", ""]
 
 
+DEMO_REQUESTS = [
+    # (postal code, adults, children, infants, [(item name, quantity)], preferred days)
+    (
+        "55407",
+        2,
+        3,
+        0,
+        [("Rice, 5 lb bag", 1), ("Canned pinto beans", 4), ("Milk, 1 gallon", 2)],
+        [],
+    ),
+    ("55404", 1, 0, 1, [("Infant formula, powder", 2), ("Diapers, size 3", 2)], ["sat"]),
+    ("55406", 2, 1, 0, [("Eggs", 1), ("Masa harina, 4 lb", 1), ("Onions, 3 lb", 1)], []),
+    (
+        "55408",
+        4,
+        2,
+        0,
+        [("Pasta, 1 lb", 3), ("Canned tomatoes", 3), ("Toilet paper, 12 rolls", 1)],
+        [],
+    ),
+    (
+        "55454",
+        1,
+        0,
+        0,
+        [("Peanut butter", 1), ("Oatmeal", 1), ("Winter coat, adult", 1)],
+        ["mon", "tue"],
+    ),
+    ("55407", 3, 2, 0, [("Potatoes, 5 lb", 1), ("Cooking oil, 48 oz", 1), ("Toothpaste", 2)], []),
+]
+
+
+def _demo_requests() -> None:
+    """A few requests with obviously made-up contacts, so the jobs have work to show."""
+    items = {item.name: item for item in Item.objects.all()}
+    for number, (postal, adults, children, infants, lines, days) in enumerate(DEMO_REQUESTS, 1):
+        request_services.request_submit(
+            data=request_services.RequestInput(
+                postal_code=postal,
+                adults=adults,
+                children=children,
+                infants=infants,
+                preferred_days=days,
+                language=["en", "es", "so", "hmn"][number % 4],
+                contact=Contact(
+                    name=f"Demo family {number}",
+                    phone=f"555-01{number:02d}",
+                    address=f"{100 + number} Example Street, Apt {number}",
+                    notes="Demo data: not a real household.",
+                ),
+                lines=[
+                    request_services.LineInput(item=items[name], quantity=qty)
+                    for name, qty in lines
+                ],
+            )
+        )
+
+
 def demo_exists() -> bool:
     return User.objects.filter(username=DEMO_LOGINS[0][0]).exists()
 
@@ -163,8 +224,14 @@ def seed_demo(*, seed: int = 2026) -> None:
         for name, notes in LOCATIONS
     ]
 
-    for zone_name, codes in ZONES:
-        zone_save(name=zone_name, postal_codes=codes)
+    zones = [zone_save(name=zone_name, postal_codes=codes) for zone_name, codes in ZONES]
+    for username, role, _password in DEMO_LOGINS:
+        if role == "driver":
+            driver_save(
+                user=User.objects.get(username=username),
+                zones=zones[:2] if username == "driver" else zones[1:],
+                vetted=True,
+            )
 
     today = local_today()
     now = timezone.now()
@@ -190,3 +257,4 @@ def seed_demo(*, seed: int = 2026) -> None:
                 received_by=organizer,
                 received_at=now - dt.timedelta(days=days_ago, hours=rng.randint(0, 8)),
             )
+    _demo_requests()

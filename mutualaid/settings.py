@@ -142,6 +142,9 @@ else:
     }
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = VAR_DIR / "broker"
+    # The file broker needs its folders before the first job is queued.
+    for _folder in ("queue", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -263,7 +266,6 @@ LOGGING = {
 
 # Background jobs.
 CELERY_TASK_ALWAYS_EAGER = False
-MATCHING_SWEEP_SECONDS = env_int("MATCHING_SWEEP_SECONDS", 300, minimum=10)
 
 # Quiet start-up warnings under the test runner and the type checker.
 TESTING = "pytest" in sys.modules or "mypy" in sys.modules
