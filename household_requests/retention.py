@@ -13,6 +13,7 @@ from household_requests import allocation
 from household_requests.models import FINISHED_STATUSES, HouseholdRequest, SealedContact
 from inventory import services as inventory
 from inventory.models import StockLot
+from mutualaid import sealing
 from mutualaid.timeutil import local_today
 
 logger = logging.getLogger(__name__)
@@ -64,3 +65,19 @@ def contacts_wipe_all() -> int:
         contact_purged_at=timezone.now()
     )
     return deleted
+
+
+@transaction.atomic
+def contacts_reseal(*, batch_size: int = 500) -> int:
+    """Re-encrypt every sealed contact under the newest sealing key (key rotation).
+
+    Afterwards the retired key can be dropped from SEALING_KEYS, and backups sealed with
+    it become unreadable. Idempotent. Locks the rows it rewrites.
+    """
+    count = 0
+    rows = SealedContact.objects.select_for_update().order_by("pk")
+    for contact in rows.iterator(chunk_size=batch_size):
+        contact.sealed = sealing.reseal(bytes(contact.sealed))
+        contact.save(update_fields=["sealed"])
+        count += 1
+    return count
