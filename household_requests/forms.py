@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from household_requests import validation
@@ -54,14 +55,25 @@ def _count_field(label: Any, initial: int = 0, maximum: int = 20) -> forms.Integ
     )
 
 
+def _without_django_null_check(field: forms.CharField) -> forms.CharField:
+    """Our validators refuse NUL themselves, in the family's language; Django's check would
+    add a second, English-only message."""
+    field.validators = [
+        v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+    ]
+    return field
+
+
 def _text_field(label: Any, limit: int, *, required: bool = True, **kwargs: Any) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=limit,
-        required=required,
-        validators=[validation.validate_plain_text],
-        error_messages={"required": REQUIRED, "max_length": TOO_LONG},
-        **kwargs,
+    return _without_django_null_check(
+        forms.CharField(
+            label=label,
+            max_length=limit,
+            required=required,
+            validators=[validation.validate_plain_text],
+            error_messages={"required": REQUIRED, "max_length": TOO_LONG},
+            **kwargs,
+        )
     )
 
 
@@ -74,12 +86,16 @@ class ContactFields(forms.Form):
         help_text=_("Any name the driver can ask for. It does not need to be your legal name."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    phone = forms.CharField(
-        label=_("Phone number"),
-        max_length=validation.PHONE_MAX,
-        validators=[validation.validate_phone],
-        error_messages={"required": REQUIRED, "max_length": TOO_LONG},
-        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    phone = _without_django_null_check(
+        forms.CharField(
+            label=_("Phone number"),
+            max_length=validation.PHONE_MAX,
+            validators=[validation.validate_phone],
+            error_messages={"required": REQUIRED, "max_length": TOO_LONG},
+            widget=forms.TextInput(
+                attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}
+            ),
+        )
     )
     address = _text_field(
         _("Address for delivery"),
@@ -119,7 +135,12 @@ class RequestForm(ContactFields):
     postal_code = forms.CharField(
         label=_("Postal code"),
         max_length=10,
-        error_messages={"required": REQUIRED, "max_length": TOO_LONG},
+        error_messages={
+            "required": REQUIRED,
+            "max_length": TOO_LONG,
+            # Kept (a NUL would break the zone query), but in the family's language.
+            "null_characters_not_allowed": validation.PLAIN_TEXT_ONLY,
+        },
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
     )
     fulfilment = forms.ChoiceField(
@@ -153,8 +174,13 @@ class RequestForm(ContactFields):
         label=_("I understand how my details are kept and destroyed."),
         error_messages={"required": CONSENT_REQUIRED},
     )
-    # Honeypot: hidden from people, filled in by bots.
-    website = forms.CharField(required=False, label="Website", max_length=200)
+    # Honeypot: hidden from people (and from the keyboard and autofill), filled in by bots.
+    website = forms.CharField(
+        required=False,
+        label="Website",
+        max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     field_order = [
         "adults",

@@ -7,10 +7,28 @@ Python lacks; Babel's pure-Python reader and writer do the same job.
 from pathlib import Path
 from typing import Any
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core.management.base import BaseCommand
+
+
+class PluralFormsCatalog(Catalog):
+    """Keeps Plural-Forms in the compiled header even for a locale Babel does not know.
+
+    Babel writes Plural-Forms only for locales in its CLDR data, and Hmong is not one;
+    without the header gettext assumes two plural forms and Hmong plurals fall back to
+    English.
+    """
+
+    def _headers_with_plural_forms(self) -> list[tuple[str, str]]:
+        headers = list(self._get_mime_headers())
+        if not any(name == "Plural-Forms" for name, _value in headers):
+            headers.append(("Plural-Forms", self.plural_forms))
+        return headers
+
+    mime_headers = property(_headers_with_plural_forms, Catalog._set_mime_headers)
 
 
 class Command(BaseCommand):
@@ -25,6 +43,7 @@ class Command(BaseCommand):
                     continue
                 with po_path.open("rb") as po_file:
                     catalog = read_po(po_file, locale=None)
+                catalog.__class__ = PluralFormsCatalog
                 with mo_path.open("wb") as mo_file:
                     write_mo(mo_file, catalog)
                 compiled += 1
