@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inventory/", include("inventory.urls")),
     path("", include("household_requests.urls")),
+    path("", include("deliveries.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenLoginView.as_view(), name="api-token"),
     path("api/v1/public/requests/", PublicRequestView.as_view(), name="api-public-requests"),
