@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from deliveries.models import Driver
+from deliveries.services import claims_release_for_driver
 from household_requests.models import Zone
 
 UNKNOWN_ZONE = "No zone named %(name)s."
@@ -44,6 +45,9 @@ def driver_save(
     driver.save()
     if zones is not None:
         driver.zones.set(list(zones))
+    if not (driver.vetted and driver.active):
+        # Access to addresses ends with trust: claimed routes go back to the board.
+        claims_release_for_driver(driver=driver)
     return driver
 
 

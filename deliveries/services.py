@@ -27,7 +27,7 @@ from deliveries.models import (
 )
 from household_requests import services as request_services
 from household_requests.models import OPEN_STATUSES
-from mutualaid.timeutil import organization_tz
+from mutualaid.timeutil import local_today, organization_tz
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ NOT_YOURS = _("This route is not assigned to you.")
 NOT_CLAIMED = _("This route is not claimed; nothing to release.")
 CANNOT_START = _("Only a claimed route can be started.")
 STOP_DONE = _("This stop is already done.")
+ROUTE_DAY_PASSED = _("This route's day has passed.")
 ROUTE_NOT_ACTIVE = _("This route is not active.")
 
 
@@ -65,6 +66,8 @@ def route_claim(*, route_id: int, driver: Driver) -> Route:
     active = Route.objects.filter(driver=driver, status__in=ACTIVE_ROUTE_STATUSES).count()
     if active >= driver.max_active_routes:
         raise DeliveryError(AT_CAP, status=403)
+    if Route.objects.filter(pk=route_id, service_date__lt=local_today()).exists():
+        raise DeliveryError(ROUTE_DAY_PASSED, status=409)
     won = Route.objects.filter(
         pk=route_id,
         status=RouteStatus.OPEN,
@@ -122,7 +125,11 @@ def stop_complete(*, stop_id: int, driver: Driver, outcome: str, note: str = "")
     """Record a stop's outcome. Delivered consumes the reserved stock; failed releases it
     and sends the request back to the queue (or closes it after the last attempt). The
     stop's contact disappears at once; a route with no stop left completes itself."""
-    stop = Stop.objects.select_related("route").select_for_update(of=("self",)).get(pk=stop_id)
+    stop = (
+        Stop.objects.select_related("route", "request")
+        .select_for_update(of=("self",))
+        .get(pk=stop_id)
+    )
     route = stop.route
     if route.driver_id != driver.pk:
         raise DeliveryError(NOT_YOURS, status=403)
@@ -132,13 +139,16 @@ def stop_complete(*, stop_id: int, driver: Driver, outcome: str, note: str = "")
         raise DeliveryError(STOP_DONE, status=409)
     if route.status == RouteStatus.CLAIMED:
         route_start(route_id=route.pk, driver=driver)
+    if stop.request.status not in OPEN_STATUSES:
+        # The family cancelled (or an organizer closed) after planning: nothing to hand over.
+        outcome = StopOutcome.CANCELLED
     stop.outcome = outcome
     stop.note = note[:300]
     stop.completed_at = _now()
     stop.save(update_fields=["outcome", "note", "completed_at"])
     if outcome == StopOutcome.DELIVERED:
         request_services.request_mark_delivered(request_id=stop.request_id)
-    else:
+    elif outcome == StopOutcome.FAILED:
         request_services.request_mark_failed(
             request_id=stop.request_id, max_attempts=settings.MAX_DELIVERY_ATTEMPTS
         )
@@ -196,3 +206,21 @@ def routes_retire_past(*, today: dt.date) -> int:
     request_services.requests_unschedule(request_ids=request_ids)
     Route.objects.filter(pk__in=routes).update(status=RouteStatus.CANCELLED)
     return len(routes)
+
+
+@transaction.atomic
+def routes_settle_cancelled_stops() -> int:
+    """Stops whose family cancelled (or whose request was closed) after planning are marked
+    cancelled, and active routes with nothing left to deliver complete, so they stop
+    counting against the driver's cap and the driver's access ends. Idempotent."""
+    settled = Stop.objects.filter(outcome=StopOutcome.PENDING).exclude(
+        request__status__in=OPEN_STATUSES
+    )
+    route_ids = sorted(set(settled.values_list("route_id", flat=True)))
+    settled.update(outcome=StopOutcome.CANCELLED, completed_at=_now())
+    return sum(route_complete_if_done(route_id=route_id) for route_id in route_ids)
+
+
+def claims_release_for_driver(*, driver: Driver) -> int:
+    """A driver was un-vetted or deactivated: their claimed routes go back to the board."""
+    return _back_to_board({"driver": driver})

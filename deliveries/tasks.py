@@ -27,6 +27,7 @@ def offer_routes() -> int:
 def release_stale_claims() -> int:
     """Stale claims go back to the board; unclaimed routes whose day passed are re-planned."""
     released = services.claims_release_stale()
+    services.routes_settle_cancelled_stops()
     retired = services.routes_retire_past(today=local_today())
     if retired:
         transaction.on_commit(lambda: plan_routes.delay())

@@ -429,7 +429,7 @@ def test_it_shows_no_buttons_for_a_stop_whose_family_cancelled(driver: User):
     late = client.post(f"/drive/stops/{first.pk}/complete/", {"outcome": "delivered"})
     assert late.status_code == 302
     first.refresh_from_db()
-    assert first.outcome == StopOutcome.PENDING
+    assert first.outcome == StopOutcome.CANCELLED  # settled, nothing handed over
 
 
 # Board and claims -----------------------------------------------------------------------

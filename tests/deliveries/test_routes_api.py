@@ -226,3 +226,59 @@ def test_it_queues_matching_on_request(
     assert response.status_code == 202
     assert len(callbacks) == 1
     assert driver_api.post("/api/v1/matching/run/").status_code == 403
+
+
+def test_it_settles_a_stop_whose_family_cancelled_without_an_error(world: World, driver: User):
+    from household_requests import services as request_services
+
+    client = api_client_for(driver)
+    client.post(f"/api/v1/routes/{world.route.pk}/claim/")
+    request_services.request_cancel(request_id=world.request.pk)
+
+    response = client.post(
+        f"/api/v1/stops/{world.stop.pk}/complete/", {"outcome": "delivered"}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "cancelled" and response.json()["route_completed"]
+    lot = StockLot.objects.get(item=world.item)
+    assert (lot.on_hand, lot.reserved) == (10, 0)
+
+
+def test_it_completes_a_route_whose_last_family_cancelled(world: World, driver: User):
+    from deliveries import services
+    from household_requests import services as request_services
+
+    api_client_for(driver).post(f"/api/v1/routes/{world.route.pk}/claim/")
+    request_services.request_cancel(request_id=world.request.pk)
+
+    assert services.routes_settle_cancelled_stops() == 1
+    assert Route.objects.get(pk=world.route.pk).status == RouteStatus.COMPLETED
+    assert services.routes_settle_cancelled_stops() == 0
+
+
+def test_it_ends_access_when_a_driver_is_no_longer_vetted(world: World, driver: User):
+    from deliveries.drivers import driver_save
+
+    client = api_client_for(driver)
+    client.post(f"/api/v1/routes/{world.route.pk}/claim/")
+    assert SECRET_ADDRESS in client.get(f"/api/v1/routes/{world.route.pk}/").content.decode()
+
+    driver_save(user=driver, vetted=False)
+
+    route = Route.objects.get(pk=world.route.pk)
+    assert route.status == RouteStatus.OPEN and route.driver is None
+    assert SECRET_ADDRESS not in client.get(f"/api/v1/routes/{world.route.pk}/").content.decode()
+
+
+def test_it_refuses_to_claim_a_route_whose_day_passed(world: World, driver: User):
+    import datetime as dt
+
+    Route.objects.filter(pk=world.route.pk).update(
+        service_date=world.route.service_date - dt.timedelta(days=10)
+    )
+
+    response = api_client_for(driver).post(f"/api/v1/routes/{world.route.pk}/claim/")
+
+    assert response.status_code == 409
+    assert Route.objects.get(pk=world.route.pk).status == RouteStatus.OPEN
