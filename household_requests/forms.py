@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from household_requests import validation
 from household_requests.contacts import Contact
-from household_requests.models import Fulfilment, Urgency
+from household_requests.models import Fulfilment, Urgency, Zone
 from household_requests.services import LineInput, RequestInput
 from inventory.models import Item, Location
 
@@ -41,6 +42,17 @@ NOT_NEGATIVE = _("Please enter 0 or more.")
 AT_MOST = _("Please enter %(limit_value)s or less.")
 CONSENT_REQUIRED = _("Please tick this box so we can keep your details to deliver.")
 CHOOSE_FROM_LIST = _("Please choose one of the options.")
+CHECK_QUANTITIES = _("Please check the amounts marked below.")
+
+
+@dataclass(frozen=True)
+class ItemQuantity:
+    """One quantity input of the request form, as the template draws it."""
+
+    item: Item
+    name: str
+    value: str
+    error: str
 
 
 def _count_field(label: Any, initial: int = 0, maximum: int = 20) -> forms.IntegerField:
@@ -198,27 +210,47 @@ class RequestForm(ContactFields):
             if items is not None
             else list(Item.objects.filter(active=True).select_related("category"))
         )
-        for item in self.items:
-            self.fields[self.item_field_name(item)] = _count_field(
-                item.name, maximum=item.max_per_household
-            )
+        self.quantities: dict[int, int] = {}
+        self.item_errors: dict[int, str] = {}
+        self.zone: Zone | None = None
 
     @staticmethod
     def item_field_name(item: Item) -> str:
         return f"item_{item.pk}"
 
-    def item_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
-        groups: dict[str, list[forms.BoundField]] = defaultdict(list)
+    def item_groups(self) -> list[tuple[str, list[ItemQuantity]]]:
+        """Quantity inputs per category. Plain inputs, not form fields: a catalogue of 40
+        items would otherwise build and deep-copy 40 fields on every submission."""
+        groups: dict[str, list[ItemQuantity]] = defaultdict(list)
         for item in self.items:
-            groups[item.category.name].append(self[self.item_field_name(item)])
+            name = self.item_field_name(item)
+            value = str(self.data.get(name, "")).strip()[:6] if self.is_bound else ""
+            groups[item.category.name].append(
+                ItemQuantity(item, name, value, self.item_errors.get(item.pk, ""))
+            )
         return list(groups.items())
+
+    def _clean_quantities(self) -> None:
+        for item in self.items:
+            raw = str(self.data.get(self.item_field_name(item), "")).strip()
+            if raw == "":
+                continue
+            if raw.startswith("-") and raw[1:].isdigit():
+                self.item_errors[item.pk] = str(NOT_NEGATIVE)
+            elif not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
+                self.item_errors[item.pk] = str(WHOLE_NUMBER)
+            elif int(raw) > item.max_per_household:
+                self.item_errors[item.pk] = str(AT_MOST % {"limit_value": item.max_per_household})
+            elif int(raw) > 0:
+                self.quantities[item.pk] = int(raw)
 
     def is_spam(self) -> bool:
         return bool(self.data.get("website"))
 
     def clean_postal_code(self) -> str:
         code = validation.normalize_postal_code(self.cleaned_data["postal_code"])
-        if validation.zone_for_postal_code(code) is None:
+        self.zone = validation.zone_for_postal_code(code)
+        if self.zone is None:
             raise forms.ValidationError(validation.UNKNOWN_POSTAL_CODE)
         return code
 
@@ -236,22 +268,25 @@ class RequestForm(ContactFields):
                 self.add_error("pickup_location", validation.PICKUP_LOCATION_REQUIRED)
         elif not (data.get("address") or "").strip() and "address" not in self.errors:
             self.add_error("address", validation.ADDRESS_REQUIRED)
-        item_errors = any(self.item_field_name(item) in self.errors for item in self.items)
-        if not item_errors and not self.lines():
+        self._clean_quantities()
+        if self.item_errors:
+            raise forms.ValidationError(CHECK_QUANTITIES)
+        if not self.quantities:
             raise forms.ValidationError(validation.NO_ITEMS)
         return data
 
     def lines(self) -> list[LineInput]:
         return [
-            LineInput(item=item, quantity=quantity)
+            LineInput(item=item, quantity=self.quantities[item.pk])
             for item in self.items
-            if (quantity := self.cleaned_data.get(self.item_field_name(item)) or 0) > 0
+            if item.pk in self.quantities
         ]
 
     def request_input(self, language: str) -> RequestInput:
         data = self.cleaned_data
         return RequestInput(
             postal_code=data["postal_code"],
+            zone=self.zone,
             contact=self.contact(),
             lines=self.lines(),
             adults=data["adults"],

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
@@ -34,6 +35,7 @@ from household_requests.models import (
     RequestStatus,
     SealedContact,
     Urgency,
+    Zone,
 )
 from inventory.models import Category, Item, Location
 
@@ -67,6 +69,7 @@ class RequestInput:
     postal_code: str
     contact: Contact
     lines: Sequence[LineInput]
+    zone: Zone | None = None  # already looked up by the caller, if it did
     adults: int = 1
     children: int = 0
     infants: int = 0
@@ -121,9 +124,10 @@ def _check(data: RequestInput) -> None:
 
 
 def _open_duplicate_exists(phone_hash: str, address_hash: str) -> bool:
-    matches = SealedContact.objects.filter(request__status__in=OPEN_STATUSES)
-    by_phone = bool(phone_hash) and matches.filter(phone_index=phone_hash).exists()
-    return by_phone or (bool(address_hash) and matches.filter(address_index=address_hash).exists())
+    same = Q(phone_index=phone_hash) if phone_hash else Q(pk__in=[])
+    if address_hash:
+        same |= Q(address_index=address_hash)
+    return SealedContact.objects.filter(same, request__status__in=OPEN_STATUSES).exists()
 
 
 def _create_with_unique_reference(**fields: object) -> HouseholdRequest:
@@ -145,7 +149,8 @@ def request_submit(
     The status secret is returned once and stored only as a hash. Not idempotent: each
     call is a new request. Enqueues matching after commit.
     """
-    zone = validation.zone_for_postal_code(data.postal_code)
+    zone = data.zone if data.zone is not None and data.zone.active else None
+    zone = zone or validation.zone_for_postal_code(data.postal_code)
     if zone is None:
         raise RequestError(validation.UNKNOWN_POSTAL_CODE, field="postal_code")
     _check(data)

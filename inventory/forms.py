@@ -3,23 +3,56 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Category, Item, Location
+from mutualaid.timeutil import local_today
 
 MAX_LINE_QUANTITY = 100_000
+# Rows the intake page shows at first; more come from intake.js or `?rows=` without it.
+INTAKE_ROWS = 3
+MAX_INTAKE_ROWS = 50
 
 
-def item_choices() -> list[tuple[str, list[tuple[int, str]]] | tuple[str, str]]:
-    """Active items grouped by category, for a <select> with optgroups (one query)."""
+ItemChoices = list[tuple[str, list[tuple[int, str]]] | tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class ItemMenu:
+    """The intake page's item <select>: active items grouped by category."""
+
+    choices: ItemChoices
+    perishable: frozenset[int]
+
+
+def item_menu() -> ItemMenu:
+    """Active items grouped by category, perishables marked with * (one query)."""
     groups: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    perishable: set[int] = set()
     for item in Item.objects.filter(active=True).select_related("category"):
         label = f"{item.name} ({item.get_unit_display()})" + (" *" if item.perishable else "")
         groups[item.category.name].append((item.pk, label))
-    return [("", "---------"), *groups.items()]
+        if item.perishable:
+            perishable.add(item.pk)
+    return ItemMenu(choices=[("", "---------"), *groups.items()], perishable=frozenset(perishable))
+
+
+class ItemSelect(forms.Select):
+    """A <select> whose perishable options carry data-perishable, for static/js/intake.js."""
+
+    def __init__(self, *args: Any, perishable: frozenset[int] = frozenset(), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.perishable = perishable
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        if value in self.perishable:
+            option["attrs"]["data-perishable"] = ""
+        return option
 
 
 class DonationForm(forms.Form):
@@ -36,17 +69,18 @@ class DonationLineForm(forms.Form):
         label=_("Quantity"), min_value=1, max_value=MAX_LINE_QUANTITY, required=False
     )
     expires_on = forms.DateField(
-        label=_("Expires on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Required for perishable items (*)."),
+        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args: Any, choices: list[Any] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, menu: ItemMenu | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        menu = menu if menu is not None else item_menu()
         item_field = self.fields["item"]
         assert isinstance(item_field, forms.TypedChoiceField)
-        item_field.choices = choices if choices is not None else item_choices()
+        item_field.widget = ItemSelect(perishable=menu.perishable)
+        item_field.choices = menu.choices
+        # Phones open the date picker at today and grey out past days; the service checks too.
+        self.fields["expires_on"].widget.attrs["min"] = local_today().isoformat()
 
     def is_blank(self) -> bool:
         data = self.cleaned_data
@@ -54,20 +88,22 @@ class DonationLineForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("item") and not data.get("quantity") and "quantity" not in self.errors:
-            self.add_error("quantity", _("How many?"))
-        if data.get("quantity") and not data.get("item") and "item" not in self.errors:
+        if self.is_blank() or self.errors:
+            return data
+        if not data.get("item"):
             self.add_error("item", _("Which item?"))
+        if not data.get("quantity"):
+            self.add_error("quantity", _("How many?"))
         return data
 
 
 class BaseDonationLineFormSet(forms.BaseFormSet[DonationLineForm]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._choices = item_choices()
+        self._menu = item_menu()
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
-        return {"choices": self._choices}
+        return {"menu": self._menu}
 
     def clean(self) -> None:
         if any(self.errors):
@@ -77,13 +113,20 @@ class BaseDonationLineFormSet(forms.BaseFormSet[DonationLineForm]):
 
 
 DonationLineFormSet = forms.formset_factory(
-    DonationLineForm, formset=BaseDonationLineFormSet, extra=6, max_num=50, absolute_max=50
+    DonationLineForm,
+    formset=BaseDonationLineFormSet,
+    extra=INTAKE_ROWS,
+    max_num=MAX_INTAKE_ROWS,
+    absolute_max=MAX_INTAKE_ROWS,
 )
 
 
 class StockFilterForm(forms.Form):
     category = forms.ModelChoiceField(
-        queryset=Category.objects.all(), required=False, label=_("Category")
+        queryset=Category.objects.all(),
+        required=False,
+        label=_("Category"),
+        empty_label=_("All categories"),
     )
     show = forms.ChoiceField(
         required=False,

@@ -8,11 +8,16 @@ from django.contrib import messages
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
 
 from inventory import selectors, services
 from inventory.forms import (
+    INTAKE_ROWS,
+    MAX_INTAKE_ROWS,
     AdjustForm,
     CategoryForm,
     DonationForm,
@@ -23,12 +28,32 @@ from inventory.forms import (
 )
 from inventory.models import Category, Donation, Item, Location, StockLot
 from mutualaid.roles import acting_user, organizer_required
+from mutualaid.timeutil import local_today, organization_tz
+
+# Ledger reasons are records, kept in one language whatever the organizer's page shows.
+SPOILED_BY_ORGANIZER = "marked spoiled by an organizer"
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    # Organizers read times where the network operates, not in the server's UTC.
+    with timezone.override(organization_tz()):
+        return render(request, template, context)
+
+
+def _intake_rows(request: HttpRequest) -> int:
+    """How many blank rows to show: `?rows=` lets a page without JavaScript ask for more."""
+    try:
+        rows = int(request.GET.get("rows", INTAKE_ROWS))
+    except ValueError:
+        rows = INTAKE_ROWS
+    return min(max(rows, 1), MAX_INTAKE_ROWS)
 
 
 @organizer_required
 def donation_new(request: HttpRequest) -> HttpResponse:
     form = DonationForm(request.POST or None)
     lines = DonationLineFormSet(request.POST or None, prefix="lines")
+    lines.extra = _intake_rows(request)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         filled = [(i, f.cleaned_data) for i, f in enumerate(lines.forms) if not f.is_blank()]
         items = Item.objects.in_bulk([data["item"] for _i, data in filled])
@@ -55,6 +80,8 @@ def donation_new(request: HttpRequest) -> HttpResponse:
                 target = lines.forms[filled[error.index][0]] if error.index is not None else None
                 if target is not None and error.field in target.fields:
                     target.add_error(error.field, _(error.message))
+                elif error.field in form.fields:
+                    form.add_error(error.field, _(error.message))
                 else:
                     form.add_error(None, _(error.message))
             else:
@@ -64,7 +91,16 @@ def donation_new(request: HttpRequest) -> HttpResponse:
                     % {"number": donation.pk, "count": len(filled)},
                 )
                 return redirect("inventory:donation_detail", pk=donation.pk)
-    return render(request, "inventory/donation_new.html", {"form": form, "lines": lines})
+    return _page(
+        request,
+        "inventory/donation_new.html",
+        {
+            "form": form,
+            "lines": lines,
+            "has_location": Location.objects.filter(active=True).exists(),
+            "more_rows": min(lines.total_form_count() + 5, MAX_INTAKE_ROWS),
+        },
+    )
 
 
 @organizer_required
@@ -73,7 +109,7 @@ def donation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Donation.objects.select_related("location").prefetch_related("lines__item", "lines__lot"),
         pk=pk,
     )
-    return render(request, "inventory/donation_detail.html", {"donation": donation})
+    return _page(request, "inventory/donation_detail.html", {"donation": donation})
 
 
 @organizer_required
@@ -83,7 +119,7 @@ def donation_list(request: HttpRequest) -> HttpResponse:
         .annotate(line_count=models.Count("lines"), units=models.Sum("lines__quantity"))
         .order_by("-received_at", "-id")[:100]
     )
-    return render(request, "inventory/donation_list.html", {"donations": donations})
+    return _page(request, "inventory/donation_list.html", {"donations": donations})
 
 
 @organizer_required
@@ -96,7 +132,7 @@ def stock(request: HttpRequest) -> HttpResponse:
         in_stock=valid and filters.cleaned_data["show"] == "in_stock",
     )
     expiring = selectors.lots_expiring_soon().order_by("expires_on", "id")[:50]
-    return render(
+    return _page(
         request,
         "inventory/stock.html",
         {
@@ -104,6 +140,7 @@ def stock(request: HttpRequest) -> HttpResponse:
             "items": items,
             "expiring": expiring,
             "expiring_days": selectors.EXPIRING_SOON_DAYS,
+            "today": local_today(),
         },
     )
 
@@ -112,7 +149,7 @@ def stock(request: HttpRequest) -> HttpResponse:
 def item_lots(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Item.objects.select_related("category"), pk=pk)
     lots = selectors.lots_in_stock().filter(item=item)
-    return render(request, "inventory/item_lots.html", {"item": item, "lots": lots})
+    return _page(request, "inventory/item_lots.html", {"item": item, "lots": lots})
 
 
 @organizer_required
@@ -128,12 +165,13 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=acting_user(request),
             )
         except services.StockError as error:
-            adjust.add_error("delta" if error.field == "quantity" else None, _(error.message))
+            field = {"quantity": "delta", "reason": "reason"}.get(error.field or "")
+            adjust.add_error(field, _(error.message))
         else:
             messages.success(request, _("Stock adjusted."))
             return redirect("inventory:lot_detail", pk=lot.pk)
     movements = lot.movements.select_related("actor").order_by("-id")[:50]
-    return render(
+    return _page(
         request,
         "inventory/lot_detail.html",
         {"lot": lot, "adjust": adjust, "movements": movements},
@@ -147,7 +185,7 @@ def lot_spoil(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         movement = services.lot_spoil(
             lot_id=lot.pk,
-            reason=_("marked spoiled by an organizer"),
+            reason=SPOILED_BY_ORGANIZER,
             actor=acting_user(request),
         )
     except services.StockError as error:
@@ -160,16 +198,16 @@ def lot_spoil(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("inventory:lot_detail", pk=lot.pk)
 
 
-CATALOGUE_FORMS: dict[str, tuple[type[models.Model], Any]] = {
-    "category": (Category, CategoryForm),
-    "item": (Item, ItemForm),
-    "location": (Location, LocationForm),
+CATALOGUE_FORMS: dict[str, tuple[type[models.Model], Any, StrOrPromise]] = {
+    "category": (Category, CategoryForm, gettext_lazy("New category")),
+    "item": (Item, ItemForm, gettext_lazy("New item")),
+    "location": (Location, LocationForm, gettext_lazy("New location")),
 }
 
 
 @organizer_required
 def catalogue(request: HttpRequest) -> HttpResponse:
-    return render(
+    return _page(
         request,
         "inventory/catalogue.html",
         {
@@ -184,7 +222,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def catalogue_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
     if kind not in CATALOGUE_FORMS:
         raise Http404
-    model, form_class = CATALOGUE_FORMS[kind]
+    model, form_class, new_title = CATALOGUE_FORMS[kind]
     instance = get_object_or_404(model, pk=pk) if pk is not None else None
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -193,8 +231,8 @@ def catalogue_edit(request: HttpRequest, kind: str, pk: int | None = None) -> Ht
         saved = form.save()
         messages.success(request, _("Saved %(name)s.") % {"name": saved})
         return redirect("inventory:catalogue")
-    return render(
+    return _page(
         request,
         "inventory/catalogue_edit.html",
-        {"form": form, "kind": kind, "instance": instance},
+        {"form": form, "kind": kind, "instance": instance, "new_title": new_title},
     )

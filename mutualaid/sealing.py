@@ -61,6 +61,7 @@ def _fernet() -> MultiFernet:
 
 def reset_key_cache() -> None:
     _fernet.cache_clear()
+    _blind_index_key.cache_clear()
 
 
 def seal(plaintext: str) -> bytes:
@@ -84,6 +85,7 @@ def warn_if_development_key() -> None:
         logger.warning(DEVELOPMENT_KEY_WARNING, settings.SEALING_KEY_FILE)
 
 
+@cache
 def _blind_index_key() -> bytes:
     configured = settings.BLIND_INDEX_KEY
     if configured:
