@@ -46,10 +46,29 @@ CHECK_QUANTITIES = _("Please check the amounts marked below.")
 
 
 @dataclass(frozen=True)
+class CatalogueEntry:
+    """What the form needs of an item: read as plain values, no model instances."""
+
+    pk: int
+    name: str
+    category: str
+    max_per_household: int
+
+
+def catalogue() -> list[CatalogueEntry]:
+    rows = (
+        Item.objects.filter(active=True)
+        .order_by("category__sort_order", "category__name", "name")
+        .values_list("pk", "name", "category__name", "max_per_household")
+    )
+    return [CatalogueEntry(*row) for row in rows]
+
+
+@dataclass(frozen=True)
 class ItemQuantity:
     """One quantity input of the request form, as the template draws it."""
 
-    item: Item
+    item: CatalogueEntry
     name: str
     value: str
     error: str
@@ -203,19 +222,17 @@ class RequestForm(ContactFields):
         "pickup_location",
     ]
 
-    def __init__(self, *args: Any, items: list[Item] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, items: list[CatalogueEntry] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.items = (
-            items
-            if items is not None
-            else list(Item.objects.filter(active=True).select_related("category"))
-        )
+        self.items = items if items is not None else catalogue()
         self.quantities: dict[int, int] = {}
         self.item_errors: dict[int, str] = {}
         self.zone: Zone | None = None
 
     @staticmethod
-    def item_field_name(item: Item) -> str:
+    def item_field_name(item: CatalogueEntry) -> str:
         return f"item_{item.pk}"
 
     def item_groups(self) -> list[tuple[str, list[ItemQuantity]]]:
@@ -225,7 +242,7 @@ class RequestForm(ContactFields):
         for item in self.items:
             name = self.item_field_name(item)
             value = str(self.data.get(name, "")).strip()[:6] if self.is_bound else ""
-            groups[item.category.name].append(
+            groups[item.category].append(
                 ItemQuantity(item, name, value, self.item_errors.get(item.pk, ""))
             )
         return list(groups.items())
@@ -277,7 +294,11 @@ class RequestForm(ContactFields):
 
     def lines(self) -> list[LineInput]:
         return [
-            LineInput(item=item, quantity=self.quantities[item.pk])
+            # An unsaved stand-in is enough: the service needs the id and the limit.
+            LineInput(
+                item=Item(pk=item.pk, name=item.name, max_per_household=item.max_per_household),
+                quantity=self.quantities[item.pk],
+            )
             for item in self.items
             if item.pk in self.quantities
         ]

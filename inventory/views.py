@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,16 +27,10 @@ from inventory.forms import (
 )
 from inventory.models import Category, Donation, Item, Location, StockLot
 from mutualaid.roles import acting_user, organizer_required
-from mutualaid.timeutil import local_today, organization_tz
+from mutualaid.timeutil import local_today
 
 # Ledger reasons are records, kept in one language whatever the organizer's page shows.
 SPOILED_BY_ORGANIZER = "marked spoiled by an organizer"
-
-
-def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    # Organizers read times where the network operates, not in the server's UTC.
-    with timezone.override(organization_tz()):
-        return render(request, template, context)
 
 
 def _intake_rows(request: HttpRequest) -> int:
@@ -91,7 +84,7 @@ def donation_new(request: HttpRequest) -> HttpResponse:
                     % {"number": donation.pk, "count": len(filled)},
                 )
                 return redirect("inventory:donation_detail", pk=donation.pk)
-    return _page(
+    return render(
         request,
         "inventory/donation_new.html",
         {
@@ -109,7 +102,7 @@ def donation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Donation.objects.select_related("location").prefetch_related("lines__item", "lines__lot"),
         pk=pk,
     )
-    return _page(request, "inventory/donation_detail.html", {"donation": donation})
+    return render(request, "inventory/donation_detail.html", {"donation": donation})
 
 
 @organizer_required
@@ -119,7 +112,7 @@ def donation_list(request: HttpRequest) -> HttpResponse:
         .annotate(line_count=models.Count("lines"), units=models.Sum("lines__quantity"))
         .order_by("-received_at", "-id")[:100]
     )
-    return _page(request, "inventory/donation_list.html", {"donations": donations})
+    return render(request, "inventory/donation_list.html", {"donations": donations})
 
 
 @organizer_required
@@ -132,7 +125,7 @@ def stock(request: HttpRequest) -> HttpResponse:
         in_stock=valid and filters.cleaned_data["show"] == "in_stock",
     )
     expiring = selectors.lots_expiring_soon().order_by("expires_on", "id")[:50]
-    return _page(
+    return render(
         request,
         "inventory/stock.html",
         {
@@ -149,7 +142,7 @@ def stock(request: HttpRequest) -> HttpResponse:
 def item_lots(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Item.objects.select_related("category"), pk=pk)
     lots = selectors.lots_in_stock().filter(item=item)
-    return _page(request, "inventory/item_lots.html", {"item": item, "lots": lots})
+    return render(request, "inventory/item_lots.html", {"item": item, "lots": lots})
 
 
 @organizer_required
@@ -171,7 +164,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Stock adjusted."))
             return redirect("inventory:lot_detail", pk=lot.pk)
     movements = lot.movements.select_related("actor").order_by("-id")[:50]
-    return _page(
+    return render(
         request,
         "inventory/lot_detail.html",
         {"lot": lot, "adjust": adjust, "movements": movements},
@@ -207,7 +200,7 @@ CATALOGUE_FORMS: dict[str, tuple[type[models.Model], Any, StrOrPromise]] = {
 
 @organizer_required
 def catalogue(request: HttpRequest) -> HttpResponse:
-    return _page(
+    return render(
         request,
         "inventory/catalogue.html",
         {
@@ -231,7 +224,7 @@ def catalogue_edit(request: HttpRequest, kind: str, pk: int | None = None) -> Ht
         saved = form.save()
         messages.success(request, _("Saved %(name)s.") % {"name": saved})
         return redirect("inventory:catalogue")
-    return _page(
+    return render(
         request,
         "inventory/catalogue_edit.html",
         {"form": form, "kind": kind, "instance": instance, "new_title": new_title},

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "mutualaid.middleware.OrganizationTimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "mutualaid.urls"

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from mutualaid.roles import is_organizer
+from mutualaid.roles import is_driver, is_organizer
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -17,4 +17,6 @@ def landing(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     if is_organizer(request.user):
         return redirect("inventory:stock")
+    if is_driver(request.user):
+        return redirect("deliveries:board")
     return render(request, "mutualaid/home.html")
