@@ -184,6 +184,7 @@ class RequestForm(ContactFields):
     pickup_location = forms.ModelChoiceField(
         label=_("Pickup place"),
         queryset=Location.objects.filter(active=True),
+        empty_label=_("Choose a place"),
         required=False,
         error_messages={"invalid_choice": CHOOSE_FROM_LIST},
     )
