@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from household_requests import allocation, retention
@@ -44,6 +46,18 @@ def purge_contacts() -> int:
     return retention.contacts_purge()
 
 
+ALLOCATION_QUEUED_KEY = "jobs:allocation-queued"
+
+
+def _queue_allocation_once() -> None:
+    # A burst of new requests (or a flood of the form) queues one allocation, not one
+    # each: the first queues it a moment ahead, the rest find it already queued. Every
+    # request committed before the job starts is seen by it.
+    delay = settings.ALLOCATION_DEBOUNCE_SECONDS
+    if delay == 0 or cache.add(ALLOCATION_QUEUED_KEY, 1, timeout=delay):
+        allocate_open_requests.apply_async(countdown=delay)
+
+
 def enqueue_allocation() -> None:
-    """Run the allocator after the current transaction commits."""
-    transaction.on_commit(lambda: allocate_open_requests.delay())
+    """Run the allocator soon after the current transaction commits."""
+    transaction.on_commit(_queue_allocation_once)

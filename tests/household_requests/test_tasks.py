@@ -1,0 +1,56 @@
+"""Enqueueing the allocator: after commit, once per burst of requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+from household_requests import tasks
+from tests.household_requests.factories import submit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    cache.clear()
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        tasks.allocate_open_requests, "apply_async", lambda **kwargs: calls.append(kwargs)
+    )
+    return calls
+
+
+def test_it_queues_one_allocation_for_a_burst_of_requests(
+    queued: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit()
+    with django_capture_on_commit_callbacks(execute=True):
+        submit()
+
+    assert queued == [{"countdown": 2}]
+
+
+@override_settings(ALLOCATION_DEBOUNCE_SECONDS=0)
+def test_it_queues_one_allocation_per_request_without_debounce(
+    queued: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit()
+    with django_capture_on_commit_callbacks(execute=True):
+        submit()
+
+    assert queued == [{"countdown": 0}, {"countdown": 0}]
+
+
+def test_it_queues_nothing_until_the_request_is_committed(
+    queued: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        submit()
+
+    assert queued == [] and len(callbacks) == 1
