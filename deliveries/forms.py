@@ -10,18 +10,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from deliveries.models import Driver, RouteStatus, StopOutcome
+from household_requests.forms import DAY_CHOICES
 from household_requests.models import Zone
 from mutualaid.roles import DRIVER
-
-DAY_CHOICES = [
-    ("mon", _("Monday")),
-    ("tue", _("Tuesday")),
-    ("wed", _("Wednesday")),
-    ("thu", _("Thursday")),
-    ("fri", _("Friday")),
-    ("sat", _("Saturday")),
-    ("sun", _("Sunday")),
-]
 
 
 class StopOutcomeForm(forms.Form):

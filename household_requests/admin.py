@@ -13,6 +13,7 @@ from household_requests.models import (
     Zone,
     ZonePostalCode,
 )
+from mutualaid.admin import ReadOnlyAdmin
 
 
 class ZonePostalCodeInline(admin.TabularInline[ZonePostalCode, Zone]):
@@ -38,7 +39,7 @@ class RequestLineInline(admin.TabularInline[RequestLine, HouseholdRequest]):
 
 
 @admin.register(HouseholdRequest)
-class HouseholdRequestAdmin(admin.ModelAdmin[HouseholdRequest]):
+class HouseholdRequestAdmin(ReadOnlyAdmin):
     """Read-only: requests change through the queue pages and services."""
 
     list_display = ["reference", "status", "zone", "urgency", "submitted_at", "possible_duplicate"]
@@ -48,26 +49,8 @@ class HouseholdRequestAdmin(admin.ModelAdmin[HouseholdRequest]):
     exclude = ["status_secret_hash"]
     inlines = [RequestLineInline]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin[Allocation]):
-    list_display = ["id", "line", "lot", "quantity", "created_at"]
+class AllocationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "line", "lot", "quantity", "created_at", "consumed_at"]
     list_select_related = ["line", "lot"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

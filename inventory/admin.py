@@ -12,19 +12,7 @@ from inventory.models import (
     StockLot,
     StockMovement,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """Rows written only by services: visible here, never edited here."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from mutualaid.admin import ReadOnlyAdmin
 
 
 @admin.register(Category)

@@ -325,18 +325,13 @@ def _apply_many(
     )
 
 
-@transaction.atomic
-def lots_reserve_many(
-    *, reservations: dict[int, int], reason: str = "", actor: User | None = None
+def _lock_and_apply(
+    changes: dict[int, int], kind: StockMovement.Kind, reason: str, actor: User | None
 ) -> None:
-    """Reserve {lot_id: quantity} all or nothing. Locks the lots in pk order."""
-    locked = lots_lock_for_update(list(reservations))
-    if len(locked) != len({k for k, v in reservations.items() if v}):
-        raise StockError(LOT_NOT_FOUND, field="lot")
     _apply_many(
-        locked=locked,
-        changes=reservations,
-        kind=StockMovement.Kind.RESERVED,
+        locked=lots_lock_for_update(list(changes)),
+        changes=changes,
+        kind=kind,
         reason=reason,
         actor=actor,
     )
@@ -346,30 +341,16 @@ def lots_reserve_many(
 def lots_release_many(
     *, releases: dict[int, int], reason: str = "", actor: User | None = None
 ) -> None:
-    """Release {lot_id: quantity} of reserved units, all or nothing."""
-    locked = lots_lock_for_update(list(releases))
-    _apply_many(
-        locked=locked,
-        changes=releases,
-        kind=StockMovement.Kind.RELEASED,
-        reason=reason,
-        actor=actor,
-    )
+    """Release {lot_id: quantity} of reserved units, all or nothing. Locks in pk order."""
+    _lock_and_apply(releases, StockMovement.Kind.RELEASED, reason, actor)
 
 
 @transaction.atomic
 def lots_consume_many(
     *, consumptions: dict[int, int], reason: str = "", actor: User | None = None
 ) -> None:
-    """Hand out {lot_id: quantity} of reserved units, all or nothing."""
-    locked = lots_lock_for_update(list(consumptions))
-    _apply_many(
-        locked=locked,
-        changes=consumptions,
-        kind=StockMovement.Kind.DISTRIBUTED,
-        reason=reason,
-        actor=actor,
-    )
+    """Hand out {lot_id: quantity} of reserved units, all or nothing. Locks in pk order."""
+    _lock_and_apply(consumptions, StockMovement.Kind.DISTRIBUTED, reason, actor)
 
 
 def lots_available_for_update(

@@ -282,3 +282,24 @@ def test_it_refuses_to_claim_a_route_whose_day_passed(world: World, driver: User
 
     assert response.status_code == 409
     assert Route.objects.get(pk=world.route.pk).status == RouteStatus.OPEN
+
+
+def test_it_keeps_contacts_out_of_the_deliveries_admin(world: World, driver: User):
+    from django.test import Client
+
+    api_client_for(driver).post(f"/api/v1/routes/{world.route.pk}/claim/")
+    api_client_for(driver).get(f"/api/v1/routes/{world.route.pk}/")  # a reveal is logged
+    root = User.objects.create_superuser("root", password="pw-root-12345")
+    client = Client()
+    client.force_login(root)
+
+    for url in [
+        "/admin/deliveries/route/",
+        f"/admin/deliveries/route/{world.route.pk}/change/",
+        "/admin/deliveries/contactreveal/",
+        "/admin/deliveries/driver/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        for secret in SECRETS:
+            assert secret not in response.content.decode(), (url, secret)
