@@ -54,3 +54,26 @@ def test_it_queues_nothing_until_the_request_is_committed(
         submit()
 
     assert queued == [] and len(callbacks) == 1
+
+
+def test_it_retries_a_job_after_a_transient_database_error(monkeypatch: pytest.MonkeyPatch):
+    from django.db import OperationalError
+
+    from household_requests import allocation
+
+    calls: list[int] = []
+    real = allocation.allocate_open_requests
+
+    def flaky() -> allocation.AllocationRun:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real()
+
+    monkeypatch.setattr(allocation, "allocate_open_requests", flaky)
+
+    # apply() runs the task here, through Celery's retry machinery (countdowns skipped).
+    result = tasks.allocate_open_requests.apply()
+
+    assert result.successful()
+    assert len(calls) == 2
