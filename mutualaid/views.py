@@ -20,3 +20,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if is_driver(request.user):
         return redirect("deliveries:board")
     return render(request, "mutualaid/home.html")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A family whose form expired (or whose browser blocks cookies) gets a kind page in
+    their language, not Django's technical one. Nothing was saved."""
+    return render(request, "mutualaid/csrf_failure.html", status=403)

@@ -206,3 +206,20 @@ def test_it_lists_needs_without_anything_personal(anonymous_api: APIClient, rice
         {"item": rice.pk, "category": None, "name": "Rice", "unit": "each", "shortfall": 2}
     ]
     assert SECRET_NAME not in response.content.decode()
+
+
+def test_it_refuses_a_form_without_its_security_token_kindly(rice: Item):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/request/", form_data(rice))
+
+    assert response.status_code == 403
+    assert "Please try again" in response.content.decode()
+    assert HouseholdRequest.objects.count() == 0
+
+
+def test_it_answers_an_unknown_page_with_a_page_a_person_can_read(client: Client, db: None):
+    response = client.get("/no/such/page/")
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
