@@ -10,7 +10,8 @@ class ConfigError(Exception):
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    # Blank counts as unset, as for the other helpers: `NAME=` in an env file keeps the default.
+    return os.environ.get(name, "").strip() or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:
