@@ -11,12 +11,13 @@ from django.db import transaction
 from deliveries.models import Driver
 from deliveries.services import claims_release_for_driver
 from household_requests.models import Zone
+from mutualaid.members import MemberError
 
 UNKNOWN_ZONE = "No zone named %(name)s."
 
 
-class DriverError(Exception):
-    pass
+class DriverError(MemberError):
+    """A driver profile change was refused."""
 
 
 @transaction.atomic

@@ -298,6 +298,8 @@ def _apply_many(
         if quantity == 0:
             continue
         _positive(quantity)
+        if lot_id not in locked:
+            raise StockError(LOT_NOT_FOUND, field="lot")
         lot = locked[lot_id]
         on_hand_delta, reserved_delta = {
             StockMovement.Kind.RESERVED: (0, quantity),

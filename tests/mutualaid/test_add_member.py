@@ -115,3 +115,29 @@ def test_it_keeps_the_old_password_when_the_new_one_is_refused(monkeypatch: pyte
         _add(monkeypatch, "maria", "--role", "organizer", stdin="password\n")
 
     assert authenticate(username="maria", password=GOOD_PASSWORD) is not None
+
+
+def test_it_adds_a_vetted_driver_with_zones_and_refuses_an_unknown_zone_whole(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    import io
+
+    from django.contrib.auth.models import User
+    from django.core.management import CommandError, call_command
+
+    from deliveries.models import Driver
+    from tests.household_requests.factories import make_zone
+
+    make_zone("Phillips", ("55407",))
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-driver-passphrase\n"))
+    call_command("add_member", "lupe", "--role", "driver", "--zone", "Phillips", "--password-stdin")
+
+    driver = Driver.objects.get(user__username="lupe")
+    assert driver.vetted and [z.name for z in driver.zones.all()] == ["Phillips"]
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-driver-passphrase\n"))
+    with pytest.raises(CommandError, match="Nowhere"):
+        call_command(
+            "add_member", "mo", "--role", "driver", "--zone", "Nowhere", "--password-stdin"
+        )
+    assert not User.objects.filter(username="mo").exists()

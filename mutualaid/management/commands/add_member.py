@@ -2,11 +2,12 @@ import getpass
 import sys
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mutualaid.members import MemberError, member_add
+from mutualaid.members import MemberError, member_enrol
 from mutualaid.roles import ROLES
 
 
@@ -35,23 +36,19 @@ class Command(BaseCommand):
         if not password:
             raise CommandError("A password is required.")
         try:
-            validate_password(password)
+            validate_password(
+                password, user=User(username=options["username"], email=options["email"])
+            )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         try:
-            user = member_add(
+            user = member_enrol(
                 username=options["username"],
                 role=options["role"],
                 password=password,
                 email=options["email"],
+                zones=options["zone"],
             )
         except MemberError as exc:
             raise CommandError(str(exc)) from None
-        self._after_add(user, options)
         self.stdout.write(f"{user.username} is now a member with role {options['role']}.")
-
-    def _after_add(self, user: Any, options: dict[str, Any]) -> None:
-        """Hook for roles that carry a profile (drivers and their zones)."""
-        from mutualaid import member_hooks
-
-        member_hooks.run(user=user, role=options["role"], zones=options["zone"])
