@@ -21,6 +21,7 @@ from deliveries.models import Route, RouteStatus, Stop, StopOutcome
 from household_requests import services as request_services
 from household_requests.allocation import earliest_delivery_day, request_load
 from household_requests.models import Fulfilment, HouseholdRequest, RequestStatus
+from mutualaid import bulk
 
 logger = logging.getLogger(__name__)
 
@@ -138,12 +139,14 @@ def plan_routes() -> PlanRun:
         placements.append((slot, request["id"], slot.stops, load))
 
     Route.objects.bulk_create(new_routes, batch_size=1000)
-    Stop.objects.bulk_create(
+    # One INSERT however many stops (see mutualaid.bulk).
+    bulk.insert_rows(
+        Stop,
+        ["route", "request", "sequence", "load", "outcome", "attempt", "note"],
         [
-            Stop(route_id=slot.route.pk, request_id=request_id, sequence=sequence, load=load)
+            (slot.route.pk, request_id, sequence, load, StopOutcome.PENDING.value, 1, "")
             for slot, request_id, sequence, load in placements
         ],
-        batch_size=2000,
     )
     by_day: dict[dt.date, list[int]] = defaultdict(list)
     for slot, request_id, _sequence, _load in placements:
