@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from deliveries.models import Driver
-from deliveries.services import claims_release_for_driver
+from deliveries.services import routes_take_back
 from household_requests.models import Zone
 from mutualaid.members import MemberError
 
@@ -46,9 +46,8 @@ def driver_save(
     driver.save()
     if zones is not None:
         driver.zones.set(list(zones))
-    if not (driver.vetted and driver.active):
-        # Access to addresses ends with trust: claimed routes go back to the board.
-        claims_release_for_driver(driver=driver)
+    # Access to addresses ends with trust, and with the zone: those routes are taken back.
+    routes_take_back(driver=driver)
     return driver
 
 
@@ -62,7 +61,11 @@ def zones_by_name(names: Iterable[str]) -> list[Zone]:
 
 
 def on_member_added(*, user: Any, role: str, zones: list[str]) -> None:
-    """add_member hook: whoever runs the server vouches for a driver added this way."""
+    """add_member hook: whoever runs the server vouches for a driver added this way. A
+    driver an organizer has since un-vetted stays un-vetted when their password is reset."""
     if role != "driver":
         return
-    driver_save(user=user, zones=zones_by_name(zones) if zones else None, vetted=True)
+    is_new = not Driver.objects.filter(user=user).exists()
+    driver_save(
+        user=user, zones=zones_by_name(zones) if zones else None, vetted=True if is_new else None
+    )

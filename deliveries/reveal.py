@@ -30,6 +30,7 @@ def may_see_contacts(route: Route, user: User) -> bool:
         and user.is_active
         and route.driver.vetted
         and route.driver.active
+        and route.driver.zones.filter(pk=route.zone_id).exists()
         and route.status in ACTIVE_ROUTE_STATUSES
         and route.service_date >= local_today()
     )

@@ -38,6 +38,8 @@ def routes_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Route]:
     driver = driver_for_user(user)
     if driver is None:
         return _with_totals(routes.none())
+    if not (driver.vetted and driver.active):
+        return _with_totals(routes.filter(driver=driver))
     board = Q(status=RouteStatus.OPEN, zone__in=driver.zones.all(), service_date__gte=local_today())
     return _with_totals(routes.filter(board | Q(driver=driver)))
 

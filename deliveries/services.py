@@ -133,6 +133,8 @@ def stop_complete(*, stop_id: int, driver: Driver, outcome: str, note: str = "")
     route = stop.route
     if route.driver_id != driver.pk:
         raise DeliveryError(NOT_YOURS, status=403)
+    if not _trusted(driver):
+        raise DeliveryError(NOT_VETTED, status=403)
     if route.status not in ACTIVE_ROUTE_STATUSES:
         raise DeliveryError(ROUTE_NOT_ACTIVE, status=409)
     if stop.outcome != StopOutcome.PENDING:
@@ -221,6 +223,35 @@ def routes_settle_cancelled_stops() -> int:
     return sum(route_complete_if_done(route_id=route_id) for route_id in route_ids)
 
 
-def claims_release_for_driver(*, driver: Driver) -> int:
-    """A driver was un-vetted or deactivated: their claimed routes go back to the board."""
-    return _back_to_board({"driver": driver})
+def _trusted(driver: Driver) -> bool:
+    return driver.vetted and driver.active and driver.user.is_active
+
+
+@transaction.atomic
+def routes_take_back(*, driver: Driver) -> int:
+    """Routes a driver may no longer hold (un-vetted, deactivated, or outside their zones):
+    claimed ones go back to the board; started ones are cancelled and their families
+    planned again. Idempotent."""
+    routes = Route.objects.filter(driver=driver, status__in=ACTIVE_ROUTE_STATUSES)
+    if _trusted(driver):
+        routes = routes.exclude(zone__in=driver.zones.all())
+    taken = list(routes.select_for_update().order_by("pk").values_list("pk", "status"))
+    claimed = [pk for pk, status in taken if status == RouteStatus.CLAIMED]
+    started = [pk for pk, status in taken if status == RouteStatus.IN_PROGRESS]
+    _back_to_board({"pk__in": claimed})
+    if started:
+        stops = Stop.objects.filter(route_id__in=started, outcome=StopOutcome.PENDING)
+        request_ids = list(stops.values_list("request_id", flat=True))
+        stops.update(outcome=StopOutcome.CANCELLED, completed_at=_now())
+        request_services.requests_unschedule(request_ids=request_ids)
+        Route.objects.filter(pk__in=started).update(status=RouteStatus.CANCELLED)
+    return len(taken)
+
+
+def stop_notes_purge() -> int:
+    """Drivers' free-text notes go with the family's contact when it is purged. Idempotent."""
+    return (
+        Stop.objects.filter(request__contact_purged_at__isnull=False)
+        .exclude(note="")
+        .update(note="")
+    )

@@ -23,6 +23,11 @@ def offer_routes() -> int:
     return offers.routes_offer()
 
 
+@job("deliveries.tasks.purge_stop_notes")
+def purge_stop_notes() -> int:
+    return services.stop_notes_purge()
+
+
 @job("deliveries.tasks.release_stale_claims")
 def release_stale_claims() -> int:
     """Stale claims go back to the board; unclaimed routes whose day passed are re-planned."""

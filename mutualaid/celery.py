@@ -37,6 +37,7 @@ app.conf.update(
         },
         "expire-stock": {"task": "household_requests.tasks.expire_stock", "schedule": 3600.0},
         "purge-contacts": {"task": "household_requests.tasks.purge_contacts", "schedule": 3600.0},
+        "purge-stop-notes": {"task": "deliveries.tasks.purge_stop_notes", "schedule": 3600.0},
         "ledger-audit": {"task": "inventory.tasks.ledger_audit", "schedule": 3600.0},
     },
 )

@@ -22,9 +22,9 @@ def member_add(*, username: str, role: str, password: str, email: str = "") -> U
     """Create the user (or update its password) and put it in the role's group. Idempotent."""
     if role not in ROLES:
         raise MemberError(UNKNOWN_ROLE)
+    # A member deactivated by an organizer stays deactivated when their password is reset.
     user, _created = User.objects.get_or_create(username=username, defaults={"email": email})
     user.set_password(password)
-    user.is_active = True
     user.save()
     group, _ = Group.objects.get_or_create(name=role)
     user.groups.add(group)

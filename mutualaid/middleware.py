@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from mutualaid.timeutil import organization_tz
 
@@ -19,3 +20,17 @@ class OrganizationTimezoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with timezone.override(organization_tz()):
             return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Nothing this site renders may stay in a browser's or a proxy's cache: pages carry
+    addresses, private links or what a family just typed, on phones that may be shared.
+    Static files are served before this runs and keep their long cache."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -25,7 +25,9 @@ VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
 PRODUCTION = env_bool("MUTUALAID_PRODUCTION", False)
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Debug pages only in the embedded demo: a services deployment that forgot
+# MUTUALAID_PRODUCTION still hides its settings and tracebacks.
+DEBUG = env_bool("DEBUG", not PRODUCTION and not env_str("DATABASE_URL"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -45,7 +47,8 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
+# Only the origin, never the path: a status link carries the family's secret in its path.
+SECURE_REFERRER_POLICY = "strict-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
@@ -80,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mutualaid.middleware.OrganizationTimezoneMiddleware",
+    "mutualaid.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "mutualaid.urls"
@@ -265,11 +269,34 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "mutualaid.reporting.NoPostDataFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "redact_status_links": {"()": "mutualaid.logfilters.RedactStatusLinks"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_status_links"],
+        },
+        # Replaces Django's default handler of the same name, with the redaction added.
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "redact_status_links"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        # These log request paths themselves; redact before any handler sees the record.
+        "django.request": {"filters": ["redact_status_links"]},
+        "django.security.csrf": {"filters": ["redact_status_links"]},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # Background jobs.
 CELERY_TASK_ALWAYS_EAGER = False

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from deliveries.models import ContactReveal, Route, RouteStatus
+from deliveries.models import ContactReveal, Route, RouteStatus, Stop
 from household_requests.models import RequestStatus
 from inventory.models import StockLot
 from inventory.selectors import ledger_mismatches
@@ -303,3 +303,83 @@ def test_it_keeps_contacts_out_of_the_deliveries_admin(world: World, driver: Use
         assert response.status_code == 200, url
         for secret in SECRETS:
             assert secret not in response.content.decode(), (url, secret)
+
+
+def test_it_ends_access_when_a_driver_leaves_the_zone(world: World, driver: User):
+    from deliveries.drivers import driver_save
+
+    client = api_client_for(driver)
+    client.post(f"/api/v1/routes/{world.route.pk}/claim/")
+
+    driver_save(user=driver, zones=[])
+
+    route = Route.objects.get(pk=world.route.pk)
+    assert route.status == RouteStatus.OPEN and route.driver is None
+    assert client.get(f"/api/v1/routes/{world.route.pk}/").status_code == 404
+
+
+def test_it_takes_back_a_started_route_from_a_driver_who_loses_trust(world: World, driver: User):
+    from deliveries.drivers import driver_save
+
+    client = api_client_for(driver)
+    client.post(f"/api/v1/routes/{world.route.pk}/claim/")
+    client.post(f"/api/v1/routes/{world.route.pk}/start/")
+
+    driver_save(user=driver, active=False)
+
+    assert Route.objects.get(pk=world.route.pk).status == RouteStatus.CANCELLED
+    world.request.refresh_from_db()
+    assert world.request.status == RequestStatus.MATCHED  # planned again, nothing lost
+    done = client.post(
+        f"/api/v1/stops/{world.stop.pk}/complete/", {"outcome": "delivered"}, format="json"
+    )
+    assert done.status_code == 403
+    assert StockLot.objects.get(item=world.item).on_hand == 10
+
+
+def test_it_keeps_a_revoked_driver_revoked_when_the_password_is_reset(world: World, driver: User):
+    from deliveries.drivers import driver_save
+    from deliveries.models import Driver
+    from mutualaid.members import member_enrol
+
+    driver_save(user=driver, vetted=False)
+    driver.is_active = False
+    driver.save()
+
+    member_enrol(username=driver.username, role="driver", password="a-new-long-passphrase")
+
+    driver.refresh_from_db()
+    assert not driver.is_active
+    assert not Driver.objects.get(user=driver).vetted
+
+
+def test_it_shows_an_unvetted_driver_no_board(world: World, other_driver: User):
+    from deliveries.drivers import driver_save
+
+    driver_save(user=other_driver, vetted=False)
+
+    assert api_client_for(other_driver).get("/api/v1/routes/").json()["count"] == 0
+
+
+def test_it_forgets_driver_notes_with_the_contact(world: World, driver: User):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from deliveries.services import stop_notes_purge
+    from household_requests.retention import contacts_purge
+
+    client = api_client_for(driver)
+    client.post(f"/api/v1/routes/{world.route.pk}/claim/")
+    client.post(
+        f"/api/v1/stops/{world.stop.pk}/complete/",
+        {"outcome": "failed", "note": "Blue door, nobody home"},
+        format="json",
+    )
+    from household_requests import services as request_services
+
+    request_services.request_close_unfulfilled(request_id=world.request.pk, reason="moved")
+    contacts_purge(now=timezone.now() + dt.timedelta(days=30))
+
+    assert stop_notes_purge() == 1
+    assert Stop.objects.get(pk=world.stop.pk).note == ""

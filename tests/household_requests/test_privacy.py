@@ -111,3 +111,31 @@ def test_it_logs_nothing_personal_on_a_good_request(caplog: pytest.LogCaptureFix
     assert response.status_code == 200
     assert HouseholdRequest.objects.count() == 1
     assert_no_secret(caplog.text)
+
+
+def test_it_keeps_the_status_secret_out_of_the_log_of_a_refused_request(
+    caplog: pytest.LogCaptureFixture,
+):
+    submitted = submit()
+    url = f"/request/status/{submitted.request.reference}/{submitted.status_secret}/cancel/"
+
+    with caplog.at_level(logging.INFO):
+        response = Client().get(url)  # cancel takes POST only: Django logs the refused path
+        no_cookie = Client(enforce_csrf_checks=True).post(url)
+
+    assert (response.status_code, no_cookie.status_code) == (405, 403)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"/request/status/{submitted.request.reference}/[secret]/cancel/" in logged
+    assert submitted.status_secret not in logged
+
+
+def test_it_tells_browsers_and_proxies_not_to_keep_pages(client: Client):
+    submitted = submit()
+
+    for url in [
+        "/request/",
+        f"/request/status/{submitted.request.reference}/{submitted.status_secret}/",
+    ]:
+        response = client.get(url)
+        assert "no-store" in response["Cache-Control"], url
+        assert response["Referrer-Policy"] == "strict-origin"

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from mutualaid.celery import app as celery_app
@@ -67,6 +68,9 @@ def celery_worker_process(
     assert database_name and str(database_name).startswith("test_"), database_name
 
     celery_app.control.purge()  # leftovers of an earlier run would run against this DB
+    # The cache goes with the queue: a "job already queued" mark left by earlier tests
+    # would otherwise stand for a job that the purge just removed.
+    cache.clear()
 
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     env = {

@@ -99,13 +99,16 @@ def test_it_resets_the_password_when_run_again(monkeypatch: pytest.MonkeyPatch):
     assert authenticate(username="maria", password=GOOD_PASSWORD) is None
 
 
-def test_it_reactivates_a_deactivated_member_on_a_second_run(monkeypatch: pytest.MonkeyPatch):
+def test_it_keeps_a_deactivated_member_deactivated_on_a_second_run(
+    monkeypatch: pytest.MonkeyPatch,
+):
     _add(monkeypatch, "maria", "--role", "organizer")
     User.objects.filter(username="maria").update(is_active=False)
 
-    _add(monkeypatch, "maria", "--role", "organizer")
+    _add(monkeypatch, "maria", "--role", "organizer")  # a password reset is not a pardon
 
-    assert authenticate(username="maria", password=GOOD_PASSWORD) is not None
+    assert authenticate(username="maria", password=GOOD_PASSWORD) is None
+    assert not User.objects.get(username="maria").is_active
 
 
 def test_it_keeps_the_old_password_when_the_new_one_is_refused(monkeypatch: pytest.MonkeyPatch):
