@@ -1,22 +1,14 @@
-"""Household requests API: the organizers' queue, zones, and the public endpoints.
-
-No serializer here has a contact field except the public write-only intake one.
-"""
+"""Public endpoints: partner intake (contact fields write-only) and the needs list."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-import django_filters
 from django.conf import settings
-from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -29,187 +21,9 @@ from household_requests.contacts import Contact
 from household_requests.models import (
     Channel,
     Fulfilment,
-    HouseholdRequest,
-    RequestLine,
-    RequestStatus,
-    Urgency,
-    Zone,
 )
-from household_requests.zones import zone_save
 from inventory.models import Category, Item, Location
 from mutualaid import ratelimit
-from mutualaid.roles import IsOrganizer, OrganizerWritesMembersRead
-
-
-class ZoneSerializer(serializers.ModelSerializer[Zone]):
-    postal_codes = serializers.ListField(
-        child=serializers.CharField(max_length=10), allow_empty=True, max_length=500
-    )
-
-    class Meta:
-        model = Zone
-        fields = ["id", "name", "postal_codes", "active"]
-
-    def to_representation(self, instance: Zone) -> dict[str, Any]:
-        return {
-            "id": instance.pk,
-            "name": instance.name,
-            "postal_codes": [row.code for row in instance.postal_codes.all()],
-            "active": instance.active,
-        }
-
-
-class ZoneViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet[Zone],
-):
-    """Zones and their postal codes: members read, organizers write."""
-
-    permission_classes = [OrganizerWritesMembersRead]
-    serializer_class = ZoneSerializer
-    queryset = Zone.objects.prefetch_related("postal_codes")
-
-    def perform_create(self, serializer: serializers.BaseSerializer[Zone]) -> None:
-        data = serializer.validated_data
-        serializer.instance = zone_save(name=data["name"], postal_codes=data["postal_codes"])
-
-    def perform_update(self, serializer: serializers.BaseSerializer[Zone]) -> None:
-        data = serializer.validated_data
-        zone = serializer.instance
-        assert zone is not None
-        serializer.instance = zone_save(
-            zone=zone,
-            name=data.get("name", zone.name),
-            postal_codes=data.get("postal_codes", [row.code for row in zone.postal_codes.all()]),
-        )
-
-
-class RequestLineSerializer(serializers.ModelSerializer[RequestLine]):
-    class Meta:
-        model = RequestLine
-        fields = ["id", "item", "category", "quantity", "allocated"]
-
-
-class QueueRequestSerializer(serializers.ModelSerializer[HouseholdRequest]):
-    """A request as organizers see it: no name, phone, address or notes, ever."""
-
-    lines = RequestLineSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = HouseholdRequest
-        fields = [
-            "id",
-            "reference",
-            "status",
-            "zone",
-            "urgency",
-            "adults",
-            "children",
-            "infants",
-            "language",
-            "dietary_needs",
-            "preferred_days",
-            "fulfilment",
-            "pickup_location",
-            "channel",
-            "possible_duplicate",
-            "planned_for",
-            "close_reason",
-            "submitted_at",
-            "lines",
-        ]
-        read_only_fields = fields
-
-
-class RequestQueueFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
-    open = django_filters.BooleanFilter(method="filter_open")
-    zone = django_filters.ModelChoiceFilter(queryset=Zone.objects.all())
-    urgency = django_filters.TypedChoiceFilter(choices=Urgency.choices, coerce=int)
-    submitted_after = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__gte")
-    submitted_before = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__lte")
-    older_than_days = django_filters.NumberFilter(method="filter_older_than", min_value=0)
-
-    class Meta:
-        model = HouseholdRequest
-        fields = ["status", "zone", "urgency"]
-
-    def filter_open(
-        self, queryset: QuerySet[HouseholdRequest], name: str, value: bool | None
-    ) -> QuerySet[HouseholdRequest]:
-        from household_requests.models import OPEN_STATUSES
-
-        if value is None:
-            return queryset
-        if value:
-            return queryset.filter(status__in=OPEN_STATUSES)
-        return queryset.exclude(status__in=OPEN_STATUSES)
-
-    def filter_older_than(
-        self, queryset: QuerySet[HouseholdRequest], name: str, value: Any
-    ) -> QuerySet[HouseholdRequest]:
-        if value is None:
-            return queryset
-        return queryset.filter(submitted_at__lte=timezone.now() - dt.timedelta(days=int(value)))
-
-
-class UrgencySerializer(serializers.Serializer[Any]):
-    urgency = serializers.ChoiceField(choices=Urgency.choices)
-
-
-class CloseSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=300)
-
-
-class RequestQueueViewSet(viewsets.ReadOnlyModelViewSet[HouseholdRequest]):
-    """The request queue for organizers, filterable; triage actions. No contact fields."""
-
-    permission_classes = [IsOrganizer]
-    serializer_class = QueueRequestSerializer
-    filterset_class = RequestQueueFilter
-
-    def get_queryset(self) -> QuerySet[HouseholdRequest]:
-        return HouseholdRequest.objects.prefetch_related("lines").order_by(
-            "-urgency", "submitted_at", "id"
-        )
-
-    def _act(self, request: Request, pk: Any, serializer_class: Any, run: Any) -> Response:
-        household_request = self.get_object()
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            run(household_request.pk, serializer.validated_data)
-        except services.RequestError as error:
-            raise ValidationError({error.field or "status": [str(error.message)]}) from None
-        return Response(self.get_serializer(self.get_queryset().get(pk=household_request.pk)).data)
-
-    @extend_schema(request=UrgencySerializer, responses=QueueRequestSerializer)
-    @action(detail=True, methods=["post"])
-    def urgency(self, request: Request, pk: Any = None) -> Response:
-        return self._act(
-            request,
-            pk,
-            UrgencySerializer,
-            lambda rid, data: services.request_set_urgency(request_id=rid, urgency=data["urgency"]),
-        )
-
-    @extend_schema(request=CloseSerializer, responses=QueueRequestSerializer)
-    @action(detail=True, methods=["post"])
-    def close(self, request: Request, pk: Any = None) -> Response:
-        return self._act(
-            request,
-            pk,
-            CloseSerializer,
-            lambda rid, data: services.request_close_unfulfilled(
-                request_id=rid, reason=data["reason"]
-            ),
-        )
-
-
-# Public endpoints -------------------------------------------------------------------
 
 
 class RequestFloodThrottle(BaseThrottle):

@@ -1,0 +1,35 @@
+"""Delivery pages. Reads go through deliveries.selectors, writes through
+deliveries.services and deliveries.drivers; a contact is unsealed only by
+deliveries.reveal.contacts_reveal."""
+
+from deliveries.views.driving import (
+    board,
+    my_routes,
+    route_claim,
+    route_page,
+    route_release,
+    route_start,
+    stop_complete,
+)
+from deliveries.views.organizing import (
+    driver_edit,
+    driver_list,
+    reveal_log,
+    route_detail,
+    route_list,
+)
+
+__all__ = [
+    "board",
+    "driver_edit",
+    "driver_list",
+    "my_routes",
+    "reveal_log",
+    "route_claim",
+    "route_detail",
+    "route_list",
+    "route_page",
+    "route_release",
+    "route_start",
+    "stop_complete",
+]
