@@ -190,23 +190,29 @@ def claims_release_stale(*, now: dt.datetime | None = None) -> int:
     return released
 
 
-@transaction.atomic
-def routes_retire_past(*, today: dt.date) -> int:
-    """Open routes whose day passed unclaimed are cancelled; their requests are planned
-    again (nothing is lost). Idempotent."""
-    routes = list(
-        Route.objects.select_for_update()
-        .filter(status=RouteStatus.OPEN, service_date__lt=today)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if not routes:
-        return 0
-    stops = Stop.objects.filter(route_id__in=routes, outcome=StopOutcome.PENDING)
+def _cancel_routes(route_ids: list[int]) -> None:
+    """Cancel routes; their undelivered families go back to be planned again."""
+    if not route_ids:
+        return
+    stops = Stop.objects.filter(route_id__in=route_ids, outcome=StopOutcome.PENDING)
     request_ids = list(stops.values_list("request_id", flat=True))
     stops.update(outcome=StopOutcome.CANCELLED, completed_at=_now())
     request_services.requests_unschedule(request_ids=request_ids)
-    Route.objects.filter(pk__in=routes).update(status=RouteStatus.CANCELLED)
+    Route.objects.filter(pk__in=route_ids).update(status=RouteStatus.CANCELLED)
+
+
+@transaction.atomic
+def routes_retire_past(*, today: dt.date) -> int:
+    """Routes whose day passed and that are not finished (unclaimed, claimed but never
+    started, or started but never completed) are cancelled; their families are planned
+    again, so nothing is lost, and the driver's access is over. Idempotent."""
+    routes = list(
+        Route.objects.select_for_update()
+        .filter(status__in=[RouteStatus.OPEN, *ACTIVE_ROUTE_STATUSES], service_date__lt=today)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    _cancel_routes(routes)
     return len(routes)
 
 
@@ -239,12 +245,7 @@ def routes_take_back(*, driver: Driver) -> int:
     claimed = [pk for pk, status in taken if status == RouteStatus.CLAIMED]
     started = [pk for pk, status in taken if status == RouteStatus.IN_PROGRESS]
     _back_to_board({"pk__in": claimed})
-    if started:
-        stops = Stop.objects.filter(route_id__in=started, outcome=StopOutcome.PENDING)
-        request_ids = list(stops.values_list("request_id", flat=True))
-        stops.update(outcome=StopOutcome.CANCELLED, completed_at=_now())
-        request_services.requests_unschedule(request_ids=request_ids)
-        Route.objects.filter(pk__in=started).update(status=RouteStatus.CANCELLED)
+    _cancel_routes(started)
     return len(taken)
 
 
