@@ -10,6 +10,7 @@ from deliveries.models import ContactReveal, Route, RouteStatus, Stop
 from household_requests.models import RequestStatus
 from inventory.models import StockLot
 from inventory.selectors import ledger_mismatches
+from mutualaid.members import member_add
 from tests.conftest import api_client_for
 from tests.deliveries.scenario import World, make_driver, routed_request
 from tests.household_requests.factories import SECRET_ADDRESS, SECRET_NAME, SECRET_PHONE
@@ -90,8 +91,15 @@ def _put_in_state(world: World, state: str, driver: User) -> None:
 
 @pytest.mark.parametrize("state", ["open", "claimed", "in_progress", "completed", "released"])
 def test_it_reveals_the_contact_only_to_the_assigned_driver_of_an_active_route(
-    world: World, state: str, driver: User, other_driver: User, organizer: User
+    world: World,
+    state: str,
+    driver: User,
+    other_driver: User,
+    organizer: User,
+    member_without_role: User,
 ):
+    unvetted = member_add(username="newbie", role="driver", password="x-long-enough-1")
+    make_driver(unvetted, world.zone, vetted=False)
     _put_in_state(world, state, driver)
     expected_route_status = {
         "open": "open",
@@ -101,27 +109,34 @@ def test_it_reveals_the_contact_only_to_the_assigned_driver_of_an_active_route(
         "completed": "completed",
     }[state]
     assert Route.objects.get(pk=world.route.pk).status == expected_route_status
-
-    seen = {
-        persona: detail(api_client_for(user), world)
-        for persona, user in {
-            "assigned": driver,
-            "other": other_driver,
-            "organizer": organizer,
-        }.items()
+    on_board = state in {"open", "released"}
+    reveals = state in {"claimed", "in_progress"}
+    expected_status = {
+        "assigned": 200,
+        "other": 200 if on_board else 404,  # another driver sees only the open board
+        "unvetted": 404,  # no board at all
+        "organizer": 200,
+        "no role": 403,
+        "anonymous": 401,
+    }
+    clients = {
+        "assigned": api_client_for(driver),
+        "other": api_client_for(other_driver),
+        "unvetted": api_client_for(unvetted),
+        "organizer": api_client_for(organizer),
+        "no role": api_client_for(member_without_role),
+        "anonymous": APIClient(),
     }
 
-    reveals = state in {"claimed", "in_progress"}
+    seen = {persona: detail(client, world) for persona, client in clients.items()}
+
+    assert {persona: answer["status"] for persona, answer in seen.items()} == expected_status
     for persona, answer in seen.items():
         shows = persona == "assigned" and reveals
-        if answer["status"] == 404:
-            assert not shows
-            continue
-        assert answer["status"] == 200
-        stop = answer["json"]["stops"][0]
-        assert ("contact" in stop) == shows, (persona, state)
         for secret in SECRETS:
             assert (secret in answer["text"]) == shows, (persona, state, secret)
+        if answer["status"] == 200:
+            assert ("contact" in answer["json"]["stops"][0]) == shows, (persona, state)
     assert ContactReveal.objects.filter(channel="api").count() == (1 if reveals else 0)
     if reveals:
         log = ContactReveal.objects.get()
