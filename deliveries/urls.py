@@ -14,6 +14,7 @@ urlpatterns = [
     path("drive/routes/<int:pk>/release/", views.route_release, name="route_release"),
     path("drive/stops/<int:pk>/complete/", views.stop_complete, name="stop_complete"),
     # Organizers
+    path("dashboard/", views.dashboard_page, name="dashboard"),
     path("deliveries/routes/", views.route_list, name="route_list"),
     path("deliveries/routes/<int:pk>/", views.route_detail, name="route_detail"),
     path("deliveries/drivers/", views.driver_list, name="driver_list"),

@@ -16,7 +16,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if is_organizer(request.user):
-        return redirect("inventory:stock")
+        return redirect("deliveries:dashboard")
     if is_driver(request.user):
         return redirect("deliveries:board")
     return render(request, "mutualaid/home.html")

@@ -12,6 +12,7 @@ from deliveries.views.driving import (
     stop_complete,
 )
 from deliveries.views.organizing import (
+    dashboard_page,
     driver_edit,
     driver_list,
     reveal_log,
@@ -21,6 +22,7 @@ from deliveries.views.organizing import (
 
 __all__ = [
     "board",
+    "dashboard_page",
     "driver_edit",
     "driver_list",
     "my_routes",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deliveries import selectors
+from deliveries.dashboard import dashboard
 from deliveries.drivers import driver_save
 from deliveries.forms import (
     DriverForm,
@@ -160,3 +161,8 @@ def reveal_log(request: HttpRequest) -> HttpResponse:
             "limit": LIST_LIMIT,
         },
     )
+
+
+@organizer_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    return render_page(request, "deliveries/dashboard.html", {"board": dashboard()})

@@ -147,7 +147,7 @@ def test_it_logs_an_organizer_in_and_out(client: Client, organizer: User):
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/home/"
-    assert client.get("/home/").headers["Location"] == "/inventory/"
+    assert client.get("/home/").headers["Location"] == "/dashboard/"
     assert client.get("/inventory/").status_code == 200
 
     response = client.post("/accounts/logout/")
