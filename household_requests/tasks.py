@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
 from household_requests import allocation, retention
-from mutualaid.jobs import job
+from mutualaid.jobs import job, send_soon_once
 
 logger = logging.getLogger(__name__)
 
 PLAN_ROUTES_TASK = "deliveries.tasks.plan_routes"
 
 
-@job("household_requests.tasks.allocate_open_requests")
+ALLOCATE_TASK = "household_requests.tasks.allocate_open_requests"
+
+
+@job(ALLOCATE_TASK)
 def allocate_open_requests() -> int:
     """Match open request lines to stock, then ask for route planning. Idempotent."""
     run = allocation.allocate_open_requests()
@@ -46,18 +47,6 @@ def purge_contacts() -> int:
     return retention.contacts_purge()
 
 
-ALLOCATION_QUEUED_KEY = "jobs:allocation-queued"
-
-
-def _queue_allocation_once() -> None:
-    # A burst of new requests (or a flood of the form) queues one allocation, not one
-    # each: the first queues it a moment ahead, the rest find it already queued. Every
-    # request committed before the job starts is seen by it.
-    delay = settings.ALLOCATION_DEBOUNCE_SECONDS
-    if delay == 0 or cache.add(ALLOCATION_QUEUED_KEY, 1, timeout=delay):
-        allocate_open_requests.apply_async(countdown=delay)
-
-
 def enqueue_allocation() -> None:
     """Run the allocator soon after the current transaction commits."""
-    transaction.on_commit(_queue_allocation_once)
+    transaction.on_commit(lambda: send_soon_once(ALLOCATE_TASK))

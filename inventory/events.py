@@ -11,6 +11,8 @@ import logging
 
 from django.db import transaction
 
+from mutualaid.jobs import send_soon_once
+
 logger = logging.getLogger(__name__)
 
 _listeners_registered: set[str] = set()
@@ -22,11 +24,9 @@ def register_stock_listener(task_name: str) -> None:
 
 
 def _send() -> None:
-    from mutualaid.celery import app
-
     for task_name in sorted(_listeners_registered):
         try:
-            app.send_task(task_name)
+            send_soon_once(task_name)
         except Exception:  # The sweep will pick the change up; never fail the donation.
             logger.exception("could not enqueue %s", task_name)
 

@@ -221,8 +221,8 @@ REQUEST_RATE_LIMIT = env_int("REQUEST_RATE_LIMIT", 5, minimum=1)
 REQUEST_RATE_WINDOW_SECONDS = env_int("REQUEST_RATE_WINDOW_SECONDS", 3600, minimum=1)
 # Matching and deliveries.
 EARLIEST_DELIVERY_DAYS = env_int("EARLIEST_DELIVERY_DAYS", 1)
-# New requests within this many seconds share one allocation run (0: one run each).
-ALLOCATION_DEBOUNCE_SECONDS = env_int("ALLOCATION_DEBOUNCE_SECONDS", 2)
+# Events within this many seconds share one run of the job they trigger (0: one run each).
+JOB_DEBOUNCE_SECONDS = env_int("JOB_DEBOUNCE_SECONDS", 2)
 ROUTE_MAX_STOPS = env_int("ROUTE_MAX_STOPS", 8, minimum=1)
 ROUTE_MAX_LOAD = env_int("ROUTE_MAX_LOAD", 200, minimum=1)
 ROUTE_WINDOW = env_str("ROUTE_WINDOW", "10:00-14:00")

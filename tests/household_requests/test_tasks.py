@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from household_requests import tasks
+from mutualaid.celery import app as celery_app
 from tests.household_requests.factories import submit
 
 pytestmark = pytest.mark.django_db
@@ -16,11 +17,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def queued(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Countdowns of the allocation runs handed to the broker (nothing is really sent)."""
     cache.clear()
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(
-        tasks.allocate_open_requests, "apply_async", lambda **kwargs: calls.append(kwargs)
-    )
+
+    def send_task(name: str, **kwargs: Any) -> None:
+        assert name == tasks.ALLOCATE_TASK
+        calls.append(kwargs)
+
+    monkeypatch.setattr(celery_app, "send_task", send_task)
     return calls
 
 
@@ -35,7 +40,7 @@ def test_it_queues_one_allocation_for_a_burst_of_requests(
     assert queued == [{"countdown": 2}]
 
 
-@override_settings(ALLOCATION_DEBOUNCE_SECONDS=0)
+@override_settings(JOB_DEBOUNCE_SECONDS=0)
 def test_it_queues_one_allocation_per_request_without_debounce(
     queued: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ):

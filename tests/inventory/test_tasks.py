@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from django.core.cache import cache
 from django.db.models import F
 from pytest_django import DjangoCaptureOnCommitCallbacks as Capture
 
@@ -81,6 +82,7 @@ def test_it_is_registered_under_its_beat_name():
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Task names handed to the broker (nothing is really sent)."""
+    cache.clear()  # no "already queued" mark from an earlier test
     names: list[str] = []
     monkeypatch.setattr(app, "send_task", lambda name, *a, **kw: names.append(name))
     return names
@@ -156,6 +158,7 @@ def test_it_keeps_the_donation_when_the_broker_is_down(
     def broker_down(name: str, *args: object, **kwargs: object) -> None:
         raise ConnectionError("redis is down")
 
+    cache.clear()
     monkeypatch.setattr(app, "send_task", broker_down)
 
     with django_capture_on_commit_callbacks(execute=True):
