@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import logging
-from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,6 +19,7 @@ from household_requests.forms import CloseForm, RequestForm, UpdateContactForm, 
 from household_requests.models import Channel, HouseholdRequest, RequestStatus, Urgency, Zone
 from household_requests.services import RequestError, SubmittedRequest
 from mutualaid import ratelimit
+from mutualaid.csvexport import csv_response
 from mutualaid.roles import acting_user, organizer_required
 
 logger = logging.getLogger(__name__)
@@ -185,17 +184,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @organizer_required
 def queue_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The queue as CSV for meetings and grants. Never any contact field."""
     filters = _queue_filters(request)
-    rows = selectors.request_queue(**filters)  # type: ignore[arg-type]
-    writer = csv.writer(_Echo())
+    requests = selectors.request_queue(**filters)  # type: ignore[arg-type]
     header = [
         "reference",
         "status",
@@ -211,31 +204,25 @@ def queue_csv(request: HttpRequest) -> StreamingHttpResponse:
         "units_allocated",
         "submitted_at",
     ]
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(header)
-        for r in rows.iterator(chunk_size=500):
-            yield writer.writerow(
-                [
-                    r.reference,
-                    r.status,
-                    r.zone.name,
-                    r.get_urgency_display(),
-                    r.adults,
-                    r.children,
-                    r.infants,
-                    r.fulfilment,
-                    r.channel,
-                    r.possible_duplicate,
-                    r.units_requested,  # type: ignore[attr-defined]
-                    r.units_allocated,  # type: ignore[attr-defined]
-                    r.submitted_at.isoformat(),
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="requests.csv"'
-    return response
+    rows = (
+        [
+            r.reference,
+            r.status,
+            r.zone.name,
+            r.get_urgency_display(),
+            r.adults,
+            r.children,
+            r.infants,
+            r.fulfilment,
+            r.channel,
+            r.possible_duplicate,
+            r.units_requested,  # type: ignore[attr-defined]
+            r.units_allocated,  # type: ignore[attr-defined]
+            r.submitted_at.isoformat(),
+        ]
+        for r in requests.iterator(chunk_size=500)
+    )
+    return csv_response("requests.csv", header, rows)
 
 
 @organizer_required

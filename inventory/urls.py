@@ -6,6 +6,8 @@ app_name = "inventory"
 
 urlpatterns = [
     path("", views.stock, name="stock"),
+    path("stock.csv", views.stock_csv, name="stock_csv"),
+    path("donations.csv", views.donations_csv, name="donations_csv"),
     path("donations/", views.donation_list, name="donation_list"),
     path("donations/new/", views.donation_new, name="donation_new"),
     path("donations/<int:pk>/", views.donation_detail, name="donation_detail"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,7 +28,8 @@ from inventory.forms import (
     LocationForm,
     StockFilterForm,
 )
-from inventory.models import Category, Donation, Item, Location, StockLot
+from inventory.models import Category, Donation, DonationLine, Item, Location, StockLot
+from mutualaid.csvexport import csv_response
 from mutualaid.roles import acting_user, organizer_required
 from mutualaid.timeutil import local_today
 
@@ -229,3 +233,81 @@ def catalogue_edit(request: HttpRequest, kind: str, pk: int | None = None) -> Ht
         "inventory/catalogue_edit.html",
         {"form": form, "kind": kind, "instance": instance, "new_title": new_title},
     )
+
+
+@organizer_required
+def stock_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Stock by item, for grant reports and meetings."""
+    header = [
+        "item",
+        "category",
+        "unit",
+        "on_hand",
+        "reserved",
+        "available",
+        "target",
+        "below_target",
+        "next_expiry",
+    ]
+    rows = (
+        [
+            name,
+            category,
+            unit,
+            on_hand,
+            reserved,
+            available,
+            target,
+            on_hand < target,
+            next_expiry.isoformat() if next_expiry else "",
+        ]
+        for name, category, unit, on_hand, reserved, available, target, next_expiry in (
+            # Annotated totals: typed as Any because the stubs cannot see the annotations.
+            cast("QuerySet[Any]", selectors.items_with_stock()).values_list(
+                "name",
+                "category__name",
+                "unit",
+                "total_on_hand",
+                "total_reserved",
+                "total_available",
+                "target_on_hand",
+                "next_expiry",
+            )
+        )
+    )
+    return csv_response("stock.csv", header, rows)
+
+
+@organizer_required
+def donations_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every donation line, newest first; `?since=YYYY-MM-DD` limits it."""
+    lines = DonationLine.objects.select_related("donation__location", "item__category").order_by(
+        "-donation__received_at", "donation_id", "id"
+    )
+    since = parse_date(request.GET.get("since", "") or "")
+    if since is not None:
+        lines = lines.filter(donation__received_at__date__gte=since)
+    header = [
+        "received_at",
+        "donation",
+        "location",
+        "donor",
+        "item",
+        "category",
+        "quantity",
+        "expires_on",
+    ]
+    rows = (
+        [
+            timezone.localtime(line.donation.received_at).isoformat(timespec="minutes"),
+            line.donation_id,
+            line.donation.location.name,
+            line.donation.donor,
+            line.item.name,
+            line.item.category.name,
+            line.quantity,
+            line.expires_on.isoformat() if line.expires_on else "",
+        ]
+        for line in lines.iterator(chunk_size=500)
+    )
+    return csv_response("donations.csv", header, rows)
