@@ -1,0 +1,89 @@
+"""A family on a cheap phone, without JavaScript, asks for help in Spanish, keeps the private
+link, checks it and cancels. Debian's Chromium through Playwright; never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.utils.translation import gettext, override
+from playwright.sync_api import Page, expect, sync_playwright
+
+from household_requests.models import HouseholdRequest, RequestStatus, SealedContact
+from tests.conftest import need
+from tests.e2e.test_donation_intake_browser import CHROMIUM, LAUNCH_ARGS, PHONE
+from tests.household_requests.factories import make_zone
+from tests.inventory.factories import ItemFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def es(text: str) -> str:
+    with override("es"):
+        return gettext(text)
+
+
+@pytest.fixture
+def family_phone(monkeypatch: pytest.MonkeyPatch, live_server: Any) -> Iterator[Page]:
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    need(f"Chromium at {CHROMIUM}", CHROMIUM.exists())
+    cache.clear()
+    make_zone("Phillips", ("55407",))
+    ItemFactory.create(name="Rice, 5 lb bag", max_per_household=4)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        context = browser.new_context(
+            viewport=PHONE, is_mobile=True, has_touch=True, java_script_enabled=False
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.goto(live_server.url + "/request/")
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_it_takes_a_request_in_spanish_and_lets_the_family_cancel_it(family_phone: Page):
+    page = family_phone
+    page.get_by_role("button", name="español").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(es("Ask for food and essentials"))
+
+    page.get_by_label(es("Postal code")).fill("55407")
+    page.get_by_label("Rice, 5 lb bag").fill("2")
+    page.get_by_label(es("Name or nickname")).fill("Rosa")
+    page.get_by_label(es("Phone number")).fill("612 555 0142")
+    page.get_by_label(es("Address for delivery")).fill("12 Calle Falsa, Apt 3")
+    page.get_by_label(es("I understand how my details are kept and destroyed.")).check()
+    page.get_by_role("button", name=es("Send my request")).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(es("We received your request"))
+    request = HouseholdRequest.objects.get()
+    assert request.language == "es"
+    expect(page.locator(".reference")).to_have_text(request.reference)
+    assert "Rosa" not in page.content()
+    assert b"Rosa" not in bytes(SealedContact.objects.get().sealed)
+
+    page.locator(".status-link a").click()
+    expect(page).to_have_url(re.compile(rf"/request/status/{request.reference}/"))
+    assert "12 Calle Falsa" not in page.content()  # the saved details are never shown back
+    page.get_by_role("button", name=es("Cancel my request")).click()
+
+    expect(page.locator(".status-badge")).to_have_text(es("Cancelled"))
+    assert HouseholdRequest.objects.get().status == RequestStatus.CANCELLED
+
+
+def test_it_shows_mistakes_in_spanish_and_keeps_nothing(family_phone: Page):
+    page = family_phone
+    page.get_by_role("button", name="español").click()
+
+    page.get_by_label(es("Postal code")).fill("99999")
+    page.get_by_role("button", name=es("Send my request")).click()
+
+    expect(page.get_by_text(str(es("Please check the fields marked below.")))).to_be_visible()
+    assert HouseholdRequest.objects.count() == 0
