@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
 from deliveries.models import ContactReveal, Route, RouteStatus
@@ -46,6 +47,9 @@ def driver_phone(
         try:
             yield page
         finally:
+            # ORM calls made while Playwright's loop runs get a connection of their own
+            # (Django's connections are context-local): close it here, in that context.
+            connections.close_all()
             context.close()
             browser.close()
 

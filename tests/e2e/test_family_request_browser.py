@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 from django.utils.translation import gettext, override
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -45,6 +46,9 @@ def family_phone(monkeypatch: pytest.MonkeyPatch, live_server: Any) -> Iterator[
         try:
             yield page
         finally:
+            # ORM calls made while Playwright's loop runs get a connection of their own
+            # (Django's connections are context-local): close it here, in that context.
+            connections.close_all()
             context.close()
             browser.close()
 
