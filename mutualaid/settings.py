@@ -219,6 +219,8 @@ if not BLIND_INDEX_KEY and PRODUCTION:
 CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 7)
 REQUEST_RATE_LIMIT = env_int("REQUEST_RATE_LIMIT", 5, minimum=1)
 REQUEST_RATE_WINDOW_SECONDS = env_int("REQUEST_RATE_WINDOW_SECONDS", 3600, minimum=1)
+# Requests one hotline volunteer may enter per window.
+HOTLINE_RATE_LIMIT = env_int("HOTLINE_RATE_LIMIT", 30, minimum=1)
 # Matching and deliveries.
 EARLIEST_DELIVERY_DAYS = env_int("EARLIEST_DELIVERY_DAYS", 1)
 # Events within this many seconds share one run of the job they trigger (0: one run each).

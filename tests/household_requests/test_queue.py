@@ -228,3 +228,31 @@ def test_it_serves_zones_to_members_and_lets_organizers_write(
         == 403
     )
     assert anonymous_api.get("/api/v1/zones/").status_code == 401
+
+
+def test_it_limits_how_many_requests_one_hotline_volunteer_enters(organizer: User):
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    from tests.household_requests.factories import make_zone
+
+    cache.clear()
+    make_zone()
+    item = ItemFactory.create()
+    client = page_client(organizer)
+    data = {
+        "adults": 1,
+        "postal_code": "55404",
+        "fulfilment": "delivery",
+        "name": "Caller",
+        "phone": "612 555 0111",
+        "address": "1 Main St",
+        "consent": "on",
+        f"item_{item.pk}": 1,
+    }
+
+    with override_settings(HOTLINE_RATE_LIMIT=2):
+        codes = [client.post("/requests/hotline/", data).status_code for _ in range(3)]
+
+    assert codes == [200, 200, 429]
+    assert HouseholdRequest.objects.count() == 2
