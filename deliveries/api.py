@@ -32,7 +32,7 @@ class IsDriverOrOrganizer(permissions.BasePermission):
 def _items(stop: Stop) -> list[dict[str, Any]]:
     return [
         {
-            "name": line.item.name if line.item else line.category.name if line.category else "",
+            "name": line.label,
             "unit": line.item.unit if line.item else "",
             "quantity": line.allocated,
             "asked": line.quantity,

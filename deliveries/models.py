@@ -32,6 +32,11 @@ class Driver(models.Model):
     def __str__(self) -> str:
         return self.user.get_username()
 
+    @property
+    def trusted(self) -> bool:
+        """May hold routes and see their families' contacts: vetted, active, can log in."""
+        return self.vetted and self.active and self.user.is_active
+
 
 class RouteStatus(models.TextChoices):
     OPEN = "open", _("open")

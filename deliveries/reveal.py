@@ -27,9 +27,7 @@ def may_see_contacts(route: Route, user: User) -> bool:
     return (
         route.driver is not None
         and route.driver.user_id == user.pk
-        and user.is_active
-        and route.driver.vetted
-        and route.driver.active
+        and route.driver.trusted
         and route.driver.zones.filter(pk=route.zone_id).exists()
         and route.status in ACTIVE_ROUTE_STATUSES
         and route.service_date >= local_today()

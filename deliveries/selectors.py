@@ -18,7 +18,7 @@ from mutualaid.timeutil import local_today
 def driver_for_user(user: AbstractBaseUser | AnonymousUser) -> Driver | None:
     if not user.is_authenticated or not is_driver(user):
         return None
-    return Driver.objects.filter(user_id=user.pk).first()
+    return Driver.objects.filter(user_id=user.pk).select_related("user").first()
 
 
 def _with_totals(routes: QuerySet[Route]) -> QuerySet[Route]:
@@ -38,7 +38,7 @@ def routes_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Route]:
     driver = driver_for_user(user)
     if driver is None:
         return _with_totals(routes.none())
-    if not (driver.vetted and driver.active):
+    if not driver.trusted:
         return _with_totals(routes.filter(driver=driver))
     board = Q(status=RouteStatus.OPEN, zone__in=driver.zones.all(), service_date__gte=local_today())
     return _with_totals(routes.filter(board | Q(driver=driver)))

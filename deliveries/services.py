@@ -61,7 +61,7 @@ def route_claim(*, route_id: int, driver: Driver) -> Route:
     409. Unvetted drivers and drivers at their cap get 403. Locks the driver's row so
     one driver's parallel claims cannot pass the cap together."""
     driver = Driver.objects.select_for_update().get(pk=driver.pk)
-    if not driver.vetted or not driver.active:
+    if not driver.trusted:
         raise DeliveryError(NOT_VETTED, status=403)
     active = Route.objects.filter(driver=driver, status__in=ACTIVE_ROUTE_STATUSES).count()
     if active >= driver.max_active_routes:
@@ -133,7 +133,7 @@ def stop_complete(*, stop_id: int, driver: Driver, outcome: str, note: str = "")
     route = stop.route
     if route.driver_id != driver.pk:
         raise DeliveryError(NOT_YOURS, status=403)
-    if not _trusted(driver):
+    if not driver.trusted:
         raise DeliveryError(NOT_VETTED, status=403)
     if route.status not in ACTIVE_ROUTE_STATUSES:
         raise DeliveryError(ROUTE_NOT_ACTIVE, status=409)
@@ -229,17 +229,13 @@ def routes_settle_cancelled_stops() -> int:
     return sum(route_complete_if_done(route_id=route_id) for route_id in route_ids)
 
 
-def _trusted(driver: Driver) -> bool:
-    return driver.vetted and driver.active and driver.user.is_active
-
-
 @transaction.atomic
 def routes_take_back(*, driver: Driver) -> int:
     """Routes a driver may no longer hold (un-vetted, deactivated, or outside their zones):
     claimed ones go back to the board; started ones are cancelled and their families
     planned again. Idempotent."""
     routes = Route.objects.filter(driver=driver, status__in=ACTIVE_ROUTE_STATUSES)
-    if _trusted(driver):
+    if driver.trusted:
         routes = routes.exclude(zone__in=driver.zones.all())
     taken = list(routes.select_for_update().order_by("pk").values_list("pk", "status"))
     claimed = [pk for pk, status in taken if status == RouteStatus.CLAIMED]

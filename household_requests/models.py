@@ -172,6 +172,13 @@ class RequestLine(models.Model):
         return f"{self.quantity} x {self.item_id or f'category {self.category_id}'}"
 
     @property
+    def label(self) -> str:
+        """What the family asked for: the item, or any item of the category."""
+        if self.item is not None:
+            return self.item.name
+        return self.category.name if self.category is not None else ""
+
+    @property
     def shortfall(self) -> int:
         return self.quantity - self.allocated
 

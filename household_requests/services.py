@@ -5,12 +5,13 @@ Contact details arrive, are sealed, and are never written anywhere in the clear.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -98,15 +99,9 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def secret_matches(request: HouseholdRequest, secret: str) -> bool:
-    return hmac.compare_digest(request.status_secret_hash, hash_secret(secret))
-
-
 def _check(data: RequestInput) -> None:
-    try:
-        validation.validate_household(data.adults, data.children, data.infants)
-    except Exception as exc:
-        raise RequestError(validation.HOUSEHOLD_EMPTY, field="adults") from exc
+    if data.adults + data.children + data.infants < 1:
+        raise RequestError(validation.HOUSEHOLD_EMPTY, field="adults")
     if not data.lines:
         raise RequestError(validation.NO_ITEMS, field="lines")
     for line in data.lines:
@@ -121,6 +116,18 @@ def _check(data: RequestInput) -> None:
             raise RequestError(validation.PICKUP_LOCATION_REQUIRED, field="pickup_location")
     elif not data.contact.address.strip():
         raise RequestError(validation.ADDRESS_REQUIRED, field="address")
+
+
+def _sealed_fields(contact: Contact, fulfilment: str) -> dict[str, Any]:
+    """The stored form of a contact: one sealed blob and its blind indexes. No address is
+    kept for pickup: the pickup desk checks the reference code instead."""
+    if fulfilment == Fulfilment.PICKUP:
+        contact = dataclasses.replace(contact, address="")
+    return {
+        "sealed": seal_contact(contact),
+        "phone_index": phone_index(contact.phone),
+        "address_index": address_index(contact.address),
+    }
 
 
 def _open_duplicate_exists(phone_hash: str, address_hash: str) -> bool:
@@ -154,18 +161,8 @@ def request_submit(
     if zone is None:
         raise RequestError(validation.UNKNOWN_POSTAL_CODE, field="postal_code")
     _check(data)
-    contact = data.contact
-    if data.fulfilment == Fulfilment.PICKUP:
-        contact = Contact(
-            name=contact.name,
-            phone=contact.phone,
-            notes=contact.notes,
-            safe_to_call=contact.safe_to_call,
-            safe_to_text=contact.safe_to_text,
-        )
-    phone_hash = phone_index(contact.phone)
-    address_hash = address_index(contact.address)
-    duplicate = _open_duplicate_exists(phone_hash, address_hash)
+    sealed = _sealed_fields(data.contact, data.fulfilment)
+    duplicate = _open_duplicate_exists(sealed["phone_index"], sealed["address_index"])
 
     secret = secrets.token_urlsafe(STATUS_SECRET_BYTES)
     request = _create_with_unique_reference(
@@ -187,12 +184,7 @@ def request_submit(
         RequestLine(request=request, item=line.item, category=line.category, quantity=line.quantity)
         for line in data.lines
     )
-    SealedContact.objects.create(
-        request=request,
-        sealed=seal_contact(contact),
-        phone_index=phone_hash,
-        address_index=address_hash,
-    )
+    SealedContact.objects.create(request=request, **sealed)
     tasks.enqueue_allocation()
     return SubmittedRequest(request=request, status_secret=secret)
 
@@ -239,12 +231,7 @@ def request_update_contact(*, request_id: int, contact: Contact) -> None:
         raise RequestError(validation.ADDRESS_REQUIRED, field="address")
     SealedContact.objects.update_or_create(
         request=request,
-        defaults={
-            "sealed": seal_contact(contact),
-            "phone_index": phone_index(contact.phone),
-            "address_index": address_index(contact.address),
-            "sealed_at": timezone.now(),
-        },
+        defaults={**_sealed_fields(contact, Fulfilment.DELIVERY), "sealed_at": timezone.now()},
     )
     request.updated_at = timezone.now()
     request.save(update_fields=["updated_at"])

@@ -45,11 +45,6 @@ def validate_plain_text(value: str) -> None:
         raise ValidationError(PLAIN_TEXT_ONLY, code="plain_text")
 
 
-def validate_single_line(value: str) -> None:
-    if "\n" in value or "\r" in value:
-        raise ValidationError(PLAIN_TEXT_ONLY, code="plain_text")
-
-
 def validate_phone(value: str) -> None:
     if re.search(r"[^\d\s+().-]", value):
         raise ValidationError(BAD_PHONE, code="phone")
@@ -69,8 +64,3 @@ def zone_for_postal_code(value: str) -> Zone | None:
     code = normalize_postal_code(value)
     row = ZonePostalCode.objects.select_related("zone").filter(code=code, zone__active=True).first()
     return row.zone if row else None
-
-
-def validate_household(adults: int, children: int, infants: int) -> None:
-    if adults + children + infants < 1:
-        raise ValidationError(HOUSEHOLD_EMPTY, code="household_empty")

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -16,23 +15,15 @@ from django.views.decorators.http import require_POST
 
 from household_requests import selectors, services
 from household_requests.forms import CloseForm, RequestForm, UpdateContactForm, UrgencyForm
+from household_requests.intake import status_url, submission_allowed
 from household_requests.models import Channel, HouseholdRequest, RequestStatus, Urgency, Zone
-from household_requests.services import RequestError, SubmittedRequest
-from mutualaid import ratelimit
+from household_requests.services import RequestError
 from mutualaid.csvexport import csv_response
 from mutualaid.roles import acting_user, organizer_required
 
 logger = logging.getLogger(__name__)
 
 CONTACT_FIELDS = ("name", "phone", "address", "notes")
-
-
-def status_url(request: HttpRequest, submitted: SubmittedRequest) -> str:
-    path = reverse(
-        "household_requests:status",
-        kwargs={"reference": submitted.request.reference, "secret": submitted.status_secret},
-    )
-    return request.build_absolute_uri(path)
 
 
 def _form_page(request: HttpRequest, template: str, form: RequestForm) -> HttpResponse:
@@ -45,21 +36,7 @@ def _submit(
     request: HttpRequest, form: RequestForm, *, channel: str, template: str
 ) -> HttpResponse:
     """Shared tail of the public and hotline forms: rate limit, submit, thank."""
-    if channel == Channel.HOTLINE:
-        # Per volunteer: a hotline shift takes calls, it does not replay a list of numbers.
-        allowed = ratelimit.hit(
-            scope="hotline",
-            ident=f"user:{request.user.pk}",
-            limit=settings.HOTLINE_RATE_LIMIT,
-            window=settings.REQUEST_RATE_WINDOW_SECONDS,
-        )
-    else:
-        allowed = ratelimit.hit(
-            scope="request-form",
-            ident=ratelimit.client_address(request),
-            limit=settings.REQUEST_RATE_LIMIT,
-            window=settings.REQUEST_RATE_WINDOW_SECONDS,
-        )
+    allowed = submission_allowed(request, hotline=channel == Channel.HOTLINE)
     if not allowed:
         return render(request, "household_requests/slow_down.html", status=429)
     try:

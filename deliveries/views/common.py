@@ -58,12 +58,9 @@ def stop_items(stop: Stop) -> list[tuple[str, int, str]]:
     """What to bring: the units set aside for each line (lines and items are prefetched)."""
     rows = []
     for line in stop.request.lines.all():
-        if not line.allocated:
-            continue
-        if line.item is not None:
-            rows.append((line.item.name, line.allocated, line.item.get_unit_display()))
-        elif line.category is not None:
-            rows.append((line.category.name, line.allocated, ""))
+        if line.allocated:
+            unit = line.item.get_unit_display() if line.item is not None else ""
+            rows.append((line.label, line.allocated, unit))
     return rows
 
 

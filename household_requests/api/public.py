@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -18,12 +17,12 @@ from rest_framework.views import APIView
 
 from household_requests import selectors, services, validation
 from household_requests.contacts import Contact
+from household_requests.intake import status_url, submission_allowed
 from household_requests.models import (
     Channel,
     Fulfilment,
 )
 from inventory.models import Category, Item, Location
-from mutualaid import ratelimit
 
 
 class RequestFloodThrottle(BaseThrottle):
@@ -32,12 +31,7 @@ class RequestFloodThrottle(BaseThrottle):
     def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method != "POST":
             return True
-        return ratelimit.hit(
-            scope="request-form",
-            ident=ratelimit.client_address(request),
-            limit=settings.REQUEST_RATE_LIMIT,
-            window=settings.REQUEST_RATE_WINDOW_SECONDS,
-        )
+        return submission_allowed(request)
 
     def wait(self) -> float:
         return float(settings.REQUEST_RATE_WINDOW_SECONDS)
@@ -182,14 +176,10 @@ class PublicRequestView(APIView):
             raise ValidationError(
                 {error.field or "non_field_errors": [str(error.message)]}
             ) from None
-        path = reverse(
-            "household_requests:status",
-            kwargs={"reference": submitted.request.reference, "secret": submitted.status_secret},
-        )
         return Response(
             {
                 "reference": submitted.request.reference,
-                "status_url": request.build_absolute_uri(path),
+                "status_url": status_url(request, submitted),
                 "language": get_language(),
             },
             status=status.HTTP_201_CREATED,
