@@ -100,6 +100,8 @@ def route_release(*, route_id: int, driver: Driver) -> Route:
 @transaction.atomic
 def route_start(*, route_id: int, driver: Driver) -> Route:
     """The driver sets off. Requests on the route are now out for delivery."""
+    if not driver.trusted:
+        raise DeliveryError(NOT_VETTED, status=403)
     started = Route.objects.filter(pk=route_id, driver=driver, status=RouteStatus.CLAIMED).update(
         status=RouteStatus.IN_PROGRESS, started_at=_now()
     )

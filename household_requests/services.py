@@ -231,7 +231,7 @@ def request_update_contact(*, request_id: int, contact: Contact) -> None:
         raise RequestError(validation.ADDRESS_REQUIRED, field="address")
     SealedContact.objects.update_or_create(
         request=request,
-        defaults={**_sealed_fields(contact, Fulfilment.DELIVERY), "sealed_at": timezone.now()},
+        defaults={**_sealed_fields(contact, request.fulfilment), "sealed_at": timezone.now()},
     )
     request.updated_at = timezone.now()
     request.save(update_fields=["updated_at"])

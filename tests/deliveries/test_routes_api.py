@@ -398,3 +398,18 @@ def test_it_forgets_driver_notes_with_the_contact(world: World, driver: User):
 
     assert stop_notes_purge() == 1
     assert Stop.objects.get(pk=world.stop.pk).note == ""
+
+
+def test_it_refuses_to_start_a_route_for_a_driver_no_longer_trusted(world: World, driver: User):
+    from deliveries import services
+    from deliveries.models import Driver
+
+    profile = make_driver(driver, world.zone)
+    services.route_claim(route_id=world.route.pk, driver=profile)
+    Driver.objects.filter(pk=profile.pk).update(active=False)  # behind driver_save's back
+
+    with pytest.raises(services.DeliveryError) as refused:
+        services.route_start(route_id=world.route.pk, driver=Driver.objects.get(pk=profile.pk))
+
+    assert refused.value.status == 403
+    assert Route.objects.get(pk=world.route.pk).status == RouteStatus.CLAIMED

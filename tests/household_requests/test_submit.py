@@ -150,3 +150,19 @@ def test_it_refuses_delivery_without_an_address():
 
     assert error.value.field == "address"
     assert HouseholdRequest.objects.count() == 0
+
+
+def test_it_keeps_no_address_when_a_pickup_family_updates_their_contact(client: Client):
+    from tests.inventory.factories import LocationFactory
+
+    submitted = submit(
+        fulfilment="pickup", pickup_location=LocationFactory.create(), contact=contact(address="")
+    )
+
+    services.request_update_contact(
+        request_id=submitted.request.pk, contact=contact(address="5 Typed Anyway Rd")
+    )
+
+    sealed = SealedContact.objects.get(request=submitted.request)
+    assert unseal_contact(sealed).address == ""
+    assert sealed.address_index == ""
