@@ -7,42 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.validators import ProhibitNullCharactersValidator
+from django.forms.utils import ErrorDict
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
-from household_requests import validation
+from household_requests import submission, validation
 from household_requests.contacts import Contact
-from household_requests.models import Fulfilment, Urgency, Zone
-from household_requests.services import LineInput, RequestInput
+from household_requests.models import Fulfilment, Urgency
+from household_requests.services import RequestInput
+from household_requests.submission import Reading
 from inventory.models import Item, Location
-
-DIETARY_CHOICES = [
-    ("halal", _("Halal")),
-    ("no_pork", _("No pork")),
-    ("vegetarian", _("Vegetarian")),
-    ("diabetic", _("Diabetic")),
-    ("gluten_free", _("Gluten free")),
-    ("lactose_free", _("No milk (lactose)")),
-    ("nut_allergy", _("Nut allergy")),
-]
-DAY_CHOICES = [
-    ("mon", _("Monday")),
-    ("tue", _("Tuesday")),
-    ("wed", _("Wednesday")),
-    ("thu", _("Thursday")),
-    ("fri", _("Friday")),
-    ("sat", _("Saturday")),
-    ("sun", _("Sunday")),
-]
-
-REQUIRED = _("Please fill in this field.")
-WHOLE_NUMBER = _("Please enter a whole number.")
-TOO_LONG = _("Please use at most %(limit_value)d characters.")
-NOT_NEGATIVE = _("Please enter 0 or more.")
-AT_MOST = _("Please enter %(limit_value)s or less.")
-CONSENT_REQUIRED = _("Please tick this box so we can keep your details to deliver.")
-CHOOSE_FROM_LIST = _("Please choose one of the options.")
-CHECK_QUANTITIES = _("Please check the amounts marked below.")
 
 
 @dataclass(frozen=True)
@@ -74,41 +48,51 @@ class ItemQuantity:
     error: str
 
 
-def _count_field(label: Any, initial: int = 0, maximum: int = 20) -> forms.IntegerField:
+def _count_field(label: Any, initial: int = 0) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
-        min_value=0,
-        max_value=maximum,
         initial=initial,
         required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": maximum}),
-        error_messages={"invalid": WHOLE_NUMBER, "min_value": NOT_NEGATIVE, "max_value": AT_MOST},
+        widget=forms.NumberInput(
+            attrs={"inputmode": "numeric", "min": 0, "max": validation.MAX_PEOPLE_PER_GROUP}
+        ),
     )
-
-
-def _without_django_null_check(field: forms.CharField) -> forms.CharField:
-    """Our validators refuse NUL themselves, in the family's language; Django's check would
-    add a second, English-only message."""
-    field.validators = [
-        v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
-    ]
-    return field
 
 
 def _text_field(label: Any, limit: int, *, required: bool = True, **kwargs: Any) -> forms.CharField:
-    return _without_django_null_check(
-        forms.CharField(
-            label=label,
-            max_length=limit,
-            required=required,
-            validators=[validation.validate_plain_text],
-            error_messages={"required": REQUIRED, "max_length": TOO_LONG},
-            **kwargs,
-        )
-    )
+    return forms.CharField(label=label, max_length=limit, required=required, **kwargs)
 
 
-class ContactFields(forms.Form):
+class ReadForm(forms.Form):
+    """A form that draws fields and shows the messages of a `submission` reading; the
+    reading, not Django's field cleaning, decides what is valid."""
+
+    def __init__(self, *args: Any, reading: Reading | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reading = reading
+
+    def read(self) -> Reading:
+        raise NotImplementedError
+
+    def posted(self) -> submission.Posted:
+        data = self.data
+        if isinstance(data, MultiValueDict):
+            return data
+        return MultiValueDict({key: [value] for key, value in data.items()})
+
+    def full_clean(self) -> None:
+        self._errors = ErrorDict(renderer=self.renderer)
+        self.cleaned_data = {}
+        if not self.is_bound:
+            return
+        if self.reading is None:
+            self.reading = self.read()
+        self.cleaned_data = dict(self.reading.values)
+        for name, message in self.reading.errors:
+            self.add_error(name if name in self.fields else None, message)
+
+
+class ContactFields(ReadForm):
     """Name, phone, address, notes: typed in, sealed, never shown back."""
 
     name = _text_field(
@@ -117,16 +101,10 @@ class ContactFields(forms.Form):
         help_text=_("Any name the driver can ask for. It does not need to be your legal name."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    phone = _without_django_null_check(
-        forms.CharField(
-            label=_("Phone number"),
-            max_length=validation.PHONE_MAX,
-            validators=[validation.validate_phone],
-            error_messages={"required": REQUIRED, "max_length": TOO_LONG},
-            widget=forms.TextInput(
-                attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}
-            ),
-        )
+    phone = _text_field(
+        _("Phone number"),
+        validation.PHONE_MAX,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
     )
     address = _text_field(
         _("Address for delivery"),
@@ -145,33 +123,23 @@ class ContactFields(forms.Form):
     safe_to_call = forms.BooleanField(label=_("It is safe to call this number"), required=False)
     safe_to_text = forms.BooleanField(label=_("It is safe to send text messages"), required=False)
 
+    def read(self) -> Reading:
+        return submission.read_contact(self.posted())
+
     def contact(self) -> Contact:
-        data = self.cleaned_data
-        return Contact(
-            name=data["name"].strip(),
-            phone=data["phone"].strip(),
-            address=data.get("address", "").strip(),
-            notes=data.get("notes", "").strip(),
-            safe_to_call=bool(data.get("safe_to_call")),
-            safe_to_text=bool(data.get("safe_to_text")),
-        )
+        assert self.reading is not None and self.reading.is_valid
+        return self.reading.contact()
 
 
 class RequestForm(ContactFields):
-    """The public request form. One quantity field per catalogue item, grouped by category."""
+    """The public request form. Item quantities are plain inputs grouped by category."""
 
     adults = _count_field(_("Adults"), initial=1)
     children = _count_field(_("Children (2 to 17)"))
     infants = _count_field(_("Babies (under 2)"))
-    postal_code = forms.CharField(
-        label=_("Postal code"),
-        max_length=10,
-        error_messages={
-            "required": REQUIRED,
-            "max_length": TOO_LONG,
-            # Kept (a NUL would break the zone query), but in the family's language.
-            "null_characters_not_allowed": validation.PLAIN_TEXT_ONLY,
-        },
+    postal_code = _text_field(
+        _("Postal code"),
+        submission.POSTAL_CODE_MAX,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
     )
     fulfilment = forms.ChoiceField(
@@ -179,33 +147,26 @@ class RequestForm(ContactFields):
         choices=Fulfilment.choices,
         initial=Fulfilment.DELIVERY,
         widget=forms.RadioSelect,
-        error_messages={"required": REQUIRED, "invalid_choice": CHOOSE_FROM_LIST},
     )
     pickup_location = forms.ModelChoiceField(
         label=_("Pickup place"),
         queryset=Location.objects.filter(active=True),
         empty_label=_("Choose a place"),
         required=False,
-        error_messages={"invalid_choice": CHOOSE_FROM_LIST},
     )
     dietary_needs = forms.MultipleChoiceField(
         label=_("Food needs"),
-        choices=DIETARY_CHOICES,
+        choices=submission.DIETARY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": CHOOSE_FROM_LIST},
     )
     preferred_days = forms.MultipleChoiceField(
         label=_("Good days for us to come"),
-        choices=DAY_CHOICES,
+        choices=submission.DAY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": CHOOSE_FROM_LIST},
     )
-    consent = forms.BooleanField(
-        label=_("I understand how my details are kept and destroyed."),
-        error_messages={"required": CONSENT_REQUIRED},
-    )
+    consent = forms.BooleanField(label=_("I understand how my details are kept and destroyed."))
     # Honeypot: hidden from people (and from the keyboard and autofill), filled in by bots.
     website = forms.CharField(
         required=False,
@@ -228,98 +189,28 @@ class RequestForm(ContactFields):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.items = items if items is not None else catalogue()
-        self.quantities: dict[int, int] = {}
-        self.item_errors: dict[int, str] = {}
-        self.zone: Zone | None = None
 
-    @staticmethod
-    def item_field_name(item: CatalogueEntry) -> str:
-        return f"item_{item.pk}"
+    def read(self) -> Reading:
+        return submission.read_request(self.posted())
+
+    @property
+    def item_errors(self) -> dict[int, str]:
+        return self.reading.item_errors if self.is_bound and self.reading else {}
 
     def item_groups(self) -> list[tuple[str, list[ItemQuantity]]]:
         """Quantity inputs per category. Plain inputs, not form fields: a catalogue of 40
-        items would otherwise build and deep-copy 40 fields on every submission."""
+        items would otherwise build and deep-copy 40 fields for every page."""
         groups: dict[str, list[ItemQuantity]] = defaultdict(list)
+        errors = self.item_errors
         for item in self.items:
-            name = self.item_field_name(item)
+            name = f"{submission.ITEM_PREFIX}{item.pk}"
             value = str(self.data.get(name, "")).strip()[:6] if self.is_bound else ""
-            groups[item.category].append(
-                ItemQuantity(item, name, value, self.item_errors.get(item.pk, ""))
-            )
+            groups[item.category].append(ItemQuantity(item, name, value, errors.get(item.pk, "")))
         return list(groups.items())
 
-    def _clean_quantities(self) -> None:
-        for item in self.items:
-            raw = str(self.data.get(self.item_field_name(item), "")).strip()
-            if raw == "":
-                continue
-            if raw.startswith("-") and raw[1:].isdigit():
-                self.item_errors[item.pk] = str(NOT_NEGATIVE)
-            elif not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
-                self.item_errors[item.pk] = str(WHOLE_NUMBER)
-            elif int(raw) > item.max_per_household:
-                self.item_errors[item.pk] = str(AT_MOST % {"limit_value": item.max_per_household})
-            elif int(raw) > 0:
-                self.quantities[item.pk] = int(raw)
-
-    def is_spam(self) -> bool:
-        return bool(self.data.get("website"))
-
-    def clean_postal_code(self) -> str:
-        code = validation.normalize_postal_code(self.cleaned_data["postal_code"])
-        self.zone = validation.zone_for_postal_code(code)
-        if self.zone is None:
-            raise forms.ValidationError(validation.UNKNOWN_POSTAL_CODE)
-        return code
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name in ("adults", "children", "infants"):
-            if data.get(name) is None and name not in self.errors:
-                data[name] = 0
-        if not self.errors.keys() & {"adults", "children", "infants"} and (
-            data["adults"] + data["children"] + data["infants"] < 1
-        ):
-            self.add_error("adults", validation.HOUSEHOLD_EMPTY)
-        if data.get("fulfilment") == Fulfilment.PICKUP:
-            if not data.get("pickup_location") and "pickup_location" not in self.errors:
-                self.add_error("pickup_location", validation.PICKUP_LOCATION_REQUIRED)
-        elif not (data.get("address") or "").strip() and "address" not in self.errors:
-            self.add_error("address", validation.ADDRESS_REQUIRED)
-        self._clean_quantities()
-        if self.item_errors:
-            raise forms.ValidationError(CHECK_QUANTITIES)
-        if not self.quantities:
-            raise forms.ValidationError(validation.NO_ITEMS)
-        return data
-
-    def lines(self) -> list[LineInput]:
-        return [
-            # An unsaved stand-in is enough: the service needs the id and the limit.
-            LineInput(
-                item=Item(pk=item.pk, name=item.name, max_per_household=item.max_per_household),
-                quantity=self.quantities[item.pk],
-            )
-            for item in self.items
-            if item.pk in self.quantities
-        ]
-
     def request_input(self, language: str) -> RequestInput:
-        data = self.cleaned_data
-        return RequestInput(
-            postal_code=data["postal_code"],
-            zone=self.zone,
-            contact=self.contact(),
-            lines=self.lines(),
-            adults=data["adults"],
-            children=data["children"],
-            infants=data["infants"],
-            language=language,
-            fulfilment=data["fulfilment"],
-            pickup_location=data.get("pickup_location"),
-            dietary_needs=data.get("dietary_needs") or [],
-            preferred_days=data.get("preferred_days") or [],
-        )
+        assert self.reading is not None and self.reading.is_valid
+        return self.reading.request_input(language)
 
 
 class UpdateContactForm(ContactFields):

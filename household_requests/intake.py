@@ -11,13 +11,17 @@ from household_requests.services import SubmittedRequest
 from mutualaid import ratelimit
 
 
-def status_url(request: HttpRequest | Request, submitted: SubmittedRequest) -> str:
-    """The family's private link: the only place the status secret is ever written out."""
-    path = reverse(
+def status_path(submitted: SubmittedRequest) -> str:
+    """The path of the family's private link: the only place the status secret is ever
+    written out (the link itself, or the redirect of the public form to it)."""
+    return reverse(
         "household_requests:status",
         kwargs={"reference": submitted.request.reference, "secret": submitted.status_secret},
     )
-    return request.build_absolute_uri(path)
+
+
+def status_url(request: HttpRequest | Request, submitted: SubmittedRequest) -> str:
+    return request.build_absolute_uri(status_path(submitted))
 
 
 def submission_allowed(request: HttpRequest | Request, *, hotline: bool = False) -> bool:

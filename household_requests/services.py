@@ -15,12 +15,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
-from household_requests import allocation, tasks, validation
+from household_requests import allocation, lookups, tasks, validation
 from household_requests.contacts import (
     Contact,
     address_index,
@@ -39,6 +38,7 @@ from household_requests.models import (
     Zone,
 )
 from inventory.models import Category, Item, Location
+from mutualaid import rows
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no I, L, O, U, 0, 1
 STATUS_SECRET_BYTES = 24  # 192 bits
@@ -130,42 +130,40 @@ def _sealed_fields(contact: Contact, fulfilment: str) -> dict[str, Any]:
     }
 
 
-def _open_duplicate_exists(phone_hash: str, address_hash: str) -> bool:
-    same = Q(phone_index=phone_hash) if phone_hash else Q(pk__in=[])
-    if address_hash:
-        same |= Q(address_index=address_hash)
-    return SealedContact.objects.filter(same, request__status__in=OPEN_STATUSES).exists()
-
-
-def _create_with_unique_reference(**fields: object) -> HouseholdRequest:
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return HouseholdRequest.objects.create(reference=new_reference(), **fields)
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not find a free reference code")
-
-
-@transaction.atomic
 def request_submit(
     *, data: RequestInput, channel: str = Channel.WEB, entered_by: User | None = None
 ) -> SubmittedRequest:
     """Accept a household's request: seal the contact, flag possible duplicates.
 
     The status secret is returned once and stored only as a hash. Not idempotent: each
-    call is a new request. Enqueues matching after commit.
+    call is a new request. Enqueues matching after commit. A reference code that another
+    request took meanwhile (one chance in billions) is drawn again.
     """
+    for _attempt in range(5):
+        reference = new_reference()
+        try:
+            return _submit(data, channel=channel, entered_by=entered_by, reference=reference)
+        except IntegrityError:
+            if not HouseholdRequest.objects.filter(reference=reference).exists():
+                raise
+    raise RuntimeError("could not find a free reference code")
+
+
+@transaction.atomic
+def _submit(
+    data: RequestInput, *, channel: str, entered_by: User | None, reference: str
+) -> SubmittedRequest:
+    # Written with plain INSERTs (mutualaid.rows): the ORM's insert compiler would cost
+    # more than all the rest of a submission together.
     zone = data.zone if data.zone is not None and data.zone.active else None
-    zone = zone or validation.zone_for_postal_code(data.postal_code)
+    zone = zone or lookups.zone_for_postal_code(data.postal_code)
     if zone is None:
         raise RequestError(validation.UNKNOWN_POSTAL_CODE, field="postal_code")
     _check(data)
     sealed = _sealed_fields(data.contact, data.fulfilment)
-    duplicate = _open_duplicate_exists(sealed["phone_index"], sealed["address_index"])
-
     secret = secrets.token_urlsafe(STATUS_SECRET_BYTES)
-    request = _create_with_unique_reference(
+    request = HouseholdRequest(
+        reference=reference,
         status_secret_hash=hash_secret(secret),
         language=data.language,
         adults=data.adults,
@@ -178,13 +176,20 @@ def request_submit(
         pickup_location=data.pickup_location if data.fulfilment == Fulfilment.PICKUP else None,
         channel=channel,
         entered_by=entered_by,
-        possible_duplicate=duplicate,
+        possible_duplicate=lookups.open_duplicate_exists(
+            phone_index=sealed["phone_index"], address_index=sealed["address_index"]
+        ),
     )
-    RequestLine.objects.bulk_create(
-        RequestLine(request=request, item=line.item, category=line.category, quantity=line.quantity)
-        for line in data.lines
+    rows.insert(request)
+    rows.insert_all(
+        [
+            RequestLine(
+                request=request, item=line.item, category=line.category, quantity=line.quantity
+            )
+            for line in data.lines
+        ]
     )
-    SealedContact.objects.create(request=request, **sealed)
+    rows.insert(SealedContact(request=request, **sealed))
     tasks.enqueue_allocation()
     return SubmittedRequest(request=request, status_secret=secret)
 

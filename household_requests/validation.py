@@ -11,8 +11,6 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from household_requests.models import Zone, ZonePostalCode
-
 MAX_PEOPLE_PER_GROUP = 20
 NAME_MAX = 80
 PHONE_MAX = 30
@@ -58,9 +56,3 @@ def normalize_postal_code(value: str) -> str:
     if re.fullmatch(r"\d{5}-\d{4}", code):
         code = code[:5]
     return code
-
-
-def zone_for_postal_code(value: str) -> Zone | None:
-    code = normalize_postal_code(value)
-    row = ZonePostalCode.objects.select_related("zone").filter(code=code, zone__active=True).first()
-    return row.zone if row else None

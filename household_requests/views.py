@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from household_requests import selectors, services
+from household_requests import selectors, services, submission
 from household_requests.forms import CloseForm, RequestForm, UpdateContactForm, UrgencyForm
-from household_requests.intake import status_url, submission_allowed
+from household_requests.intake import status_path, status_url, submission_allowed
 from household_requests.models import Channel, HouseholdRequest, RequestStatus, Urgency, Zone
-from household_requests.services import RequestError
+from household_requests.services import RequestError, SubmittedRequest
+from household_requests.submission import Reading
 from mutualaid.csvexport import csv_response
 from mutualaid.roles import acting_user, organizer_required
-
-logger = logging.getLogger(__name__)
 
 CONTACT_FIELDS = ("name", "phone", "address", "notes")
 
@@ -32,59 +29,74 @@ def _form_page(request: HttpRequest, template: str, form: RequestForm) -> HttpRe
     )
 
 
-def _submit(
-    request: HttpRequest, form: RequestForm, *, channel: str, template: str
-) -> HttpResponse:
-    """Shared tail of the public and hotline forms: rate limit, submit, thank."""
-    allowed = submission_allowed(request, hotline=channel == Channel.HOTLINE)
-    if not allowed:
-        return render(request, "household_requests/slow_down.html", status=429)
+def _accept(request: HttpRequest, reading: Reading, *, channel: str) -> SubmittedRequest | None:
+    """Submit a valid reading; a refusal from the service is added to the reading."""
     try:
         submitted = services.request_submit(
-            data=form.request_input(get_language() or "en"),
+            data=reading.request_input(get_language() or "en"),
             channel=channel,
             entered_by=acting_user(request) if channel == Channel.HOTLINE else None,
         )
     except RequestError as error:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-        return _form_page(request, template, form)
-    logger.info("request %s accepted via %s", submitted.request.reference, channel)
-    return render(
-        request,
-        "household_requests/thanks.html",
-        {
-            "reference": submitted.request.reference,
-            "status_url": status_url(request, submitted),
-            "hotline": channel == Channel.HOTLINE,
-        },
-    )
+        reading.fail(error.field, error.message)
+        return None
+    # Not logged: a line with the reference and the time, beside a proxy's access log,
+    # would tie a family's request to their network address.
+    return submitted
+
+
+def _slow_down(request: HttpRequest) -> HttpResponse:
+    return render(request, "household_requests/slow_down.html", status=429)
 
 
 @sensitive_post_parameters(*CONTACT_FIELDS)
 def request_form(request: HttpRequest) -> HttpResponse:
+    """The public form. An accepted request answers with a redirect to the family's own
+    status page, so reloading the answer never sends the request a second time."""
     template = "household_requests/request_form.html"
-    form = RequestForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_spam():
-            # Bots get a convincing answer and nothing is stored.
-            return render(
-                request,
-                "household_requests/thanks.html",
-                {"reference": services.new_reference(), "status_url": "", "hotline": False},
-            )
-        if form.is_valid():
-            return _submit(request, form, channel=Channel.WEB, template=template)
-    return _form_page(request, template, form)
+    if request.method != "POST":
+        return _form_page(request, template, RequestForm())
+    reading = submission.read_request(request.POST)
+    if reading.spam:
+        # Bots get a convincing answer and nothing is stored.
+        return render(
+            request,
+            "household_requests/thanks.html",
+            {"reference": services.new_reference(), "status_url": "", "hotline": False},
+        )
+    if reading.is_valid:
+        if not submission_allowed(request):
+            return _slow_down(request)
+        submitted = _accept(request, reading, channel=Channel.WEB)
+        if submitted is not None:
+            return HttpResponseRedirect(f"{status_path(submitted)}?received=1", status=303)
+    return _form_page(request, template, RequestForm(request.POST, reading=reading))
 
 
 @organizer_required
 @sensitive_post_parameters(*CONTACT_FIELDS)
 def hotline_form(request: HttpRequest) -> HttpResponse:
+    """The same form for a volunteer taking a call. The answer shows the reference and the
+    private link to read out; the volunteer's browser keeps no link to the request."""
     template = "household_requests/hotline_form.html"
-    form = RequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        return _submit(request, form, channel=Channel.HOTLINE, template=template)
-    return _form_page(request, template, form)
+    if request.method != "POST":
+        return _form_page(request, template, RequestForm())
+    reading = submission.read_request(request.POST)
+    if reading.is_valid:
+        if not submission_allowed(request, hotline=True):
+            return _slow_down(request)
+        submitted = _accept(request, reading, channel=Channel.HOTLINE)
+        if submitted is not None:
+            return render(
+                request,
+                "household_requests/thanks.html",
+                {
+                    "reference": submitted.request.reference,
+                    "status_url": status_url(request, submitted),
+                    "hotline": True,
+                },
+            )
+    return _form_page(request, template, RequestForm(request.POST, reading=reading))
 
 
 @sensitive_post_parameters(*CONTACT_FIELDS)
@@ -113,6 +125,9 @@ def status_page(request: HttpRequest, reference: str, secret: str) -> HttpRespon
             "lines": selectors.lines_with_allocations(household_request),
             "contact_form": contact_form,
             "can_change": household_request.is_open,
+            # Just sent from the form: say so, and show the link to keep.
+            "received": request.GET.get("received") == "1",
+            "private_link": request.build_absolute_uri(request.path),
         },
     )
 

@@ -295,6 +295,13 @@ LOGGING = {
         # These log request paths themselves; redact before any handler sees the record.
         "django.request": {"filters": ["redact_status_links"]},
         "django.security.csrf": {"filters": ["redact_status_links"]},
+        # The development server's access log (`make run`) prints every path it serves.
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_status_links"],
+        },
         "django.db.backends": {"level": "WARNING"},
     },
 }

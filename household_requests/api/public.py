@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from household_requests import selectors, services, validation
+from household_requests import lookups, selectors, services, validation
 from household_requests.contacts import Contact
 from household_requests.intake import status_url, submission_allowed
 from household_requests.models import (
@@ -102,7 +102,7 @@ class PublicRequestSerializer(serializers.Serializer[Any]):
 
     def validate_postal_code(self, value: str) -> str:
         code = validation.normalize_postal_code(value)
-        if validation.zone_for_postal_code(code) is None:
+        if lookups.zone_for_postal_code(code) is None:
             raise ValidationError(str(validation.UNKNOWN_POSTAL_CODE))
         return code
 

@@ -72,6 +72,9 @@ def test_it_takes_a_request_in_spanish_and_lets_the_family_cancel_it(family_phon
     expect(page.locator(".reference")).to_have_text(request.reference)
     assert "Rosa" not in page.content()
     assert b"Rosa" not in bytes(SealedContact.objects.get().sealed)
+    page.reload()  # the answer is a page of its own: reloading it sends nothing again
+    expect(page.locator(".reference")).to_have_text(request.reference)
+    assert HouseholdRequest.objects.count() == 1
 
     page.locator(".status-link a").click()
     expect(page).to_have_url(re.compile(rf"/request/status/{request.reference}/"))

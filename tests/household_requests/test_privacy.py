@@ -106,11 +106,33 @@ def test_it_logs_nothing_personal_on_a_good_request(caplog: pytest.LogCaptureFix
     item = ItemFactory.create()
 
     with caplog.at_level(logging.DEBUG):
-        response = Client().post("/request/", _form(item.pk))
+        # Following the redirect: the family's status page logs nothing personal either.
+        response = Client().post("/request/", _form(item.pk), follow=True)
 
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.redirect_chain[0][1] == 303
     assert HouseholdRequest.objects.count() == 1
     assert_no_secret(caplog.text)
+
+
+def test_it_keeps_the_status_secret_out_of_the_development_server_log():
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    handler = Keep()
+    server_log = logging.getLogger("django.server")
+    server_log.addHandler(handler)
+    try:
+        # What runserver logs for each request it serves.
+        server_log.info('"%s" %s %s', "GET /request/status/ABCD-EFGH/s3cr3tLink/ HTTP/1.1", 200, 9)
+    finally:
+        server_log.removeHandler(handler)
+
+    assert [record.getMessage() for record in seen] == [
+        '"GET /request/status/ABCD-EFGH/[secret]/ HTTP/1.1" 200 9'
+    ]
 
 
 def test_it_keeps_the_status_secret_out_of_the_log_of_a_refused_request(
