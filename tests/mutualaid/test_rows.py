@@ -34,8 +34,8 @@ def test_it_writes_the_row_django_would_write_and_gives_it_a_key():
     rows.insert(plain)
 
     assert plain.pk is not None and plain.pk != by_django.pk and not plain._state.adding
-    stored = HouseholdRequest.objects.values().get(pk=plain.pk)
-    expected = HouseholdRequest.objects.values().get(pk=by_django.pk)
+    stored = dict(HouseholdRequest.objects.values().get(pk=plain.pk))
+    expected = dict(HouseholdRequest.objects.values().get(pk=by_django.pk))
     differs = {key for key in stored if stored[key] != expected[key]}
     assert differs == {"id", "reference", "updated_at"}
     assert stored["dietary_needs"] == ["halal", "no_pork"]
