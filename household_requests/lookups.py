@@ -12,6 +12,8 @@ from collections.abc import Collection
 from functools import cache
 
 from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 
 from household_requests import validation
 from household_requests.models import (
@@ -59,22 +61,26 @@ def item_limits(item_ids: Collection[int]) -> dict[int, int]:
 def _duplicate_sql() -> str:
     statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
     return (
-        f"SELECT 1 FROM {_table(SealedContact)} c "
+        f"EXISTS (SELECT 1 FROM {_table(SealedContact)} c "
         f"JOIN {_table(HouseholdRequest)} r ON r.id = c.request_id "
-        f"WHERE (c.phone_index = %s OR c.address_index = %s) AND r.status IN ({statuses}) "
-        "LIMIT 1"
+        f"WHERE (c.phone_index = %s OR c.address_index = %s) AND r.status IN ({statuses}))"
     )
 
 
-def open_duplicate_exists(*, phone_index: str, address_index: str) -> bool:
-    """Whether an open request has the same phone or address (by blind index).
+def open_duplicate(*, phone_index: str, address_index: str) -> RawSQL:
+    """Whether an open request has the same phone or address (by blind index), as an
+    expression, so that the insert of the new request can compute it in the same trip.
 
     An empty index (no address for pickup) matches nothing.
     """
-    if not phone_index and not address_index:
-        return False
     # "-" never equals a hex digest, so an empty index cannot match another empty one.
     params = [phone_index or "-", address_index or "-", *(str(s) for s in OPEN_STATUSES)]
+    return RawSQL(_duplicate_sql(), params, output_field=BooleanField())
+
+
+def open_duplicate_exists(*, phone_index: str, address_index: str) -> bool:
+    expression = open_duplicate(phone_index=phone_index, address_index=address_index)
     with connection.cursor() as cursor:
-        cursor.execute(_duplicate_sql(), params)
-        return cursor.fetchone() is not None
+        cursor.execute(f"SELECT {expression.sql}", expression.params)
+        row = cursor.fetchone()
+    return bool(row and row[0])

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pytest
+from django.db import IntegrityError, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from household_requests.models import HouseholdRequest, RequestLine, Zone
+from household_requests.models import HouseholdRequest, RequestLine, SealedContact, Zone
 from mutualaid import rows
 from tests.inventory.factories import ItemFactory
 
@@ -42,24 +47,47 @@ def test_it_writes_the_row_django_would_write_and_gives_it_a_key():
     assert stored["submitted_at"] == by_django.submitted_at
 
 
-def test_it_writes_many_rows_in_one_statement(django_assert_num_queries):
+@pytest.mark.django_db(transaction=True)  # so that "outside a transaction" is real
+@pytest.mark.parametrize("inside_a_transaction", [False, True])
+def test_it_writes_a_request_with_its_rows_all_or_nothing(inside_a_transaction: bool):
     zone = Zone.objects.create(name="Phillips")
-    request = _request(zone, "CCCC-CCCC")
-    rows.insert(request)
+    taken = _request(zone, "DDDD-DDDD")
+    rows.insert(taken)
     items = ItemFactory.create_batch(3)
+    request = _request(zone, "EEEE-EEEE")
+    lines = [RequestLine(request=request, item=item, quantity=2) for item in items]
+    contact = SealedContact(request=request, sealed=b"sealed", phone_index="p", address_index="")
+    clash = _request(zone, "DDDD-DDDD")
 
-    with django_assert_num_queries(1):
-        rows.insert_all([RequestLine(request=request, item=item, quantity=2) for item in items])
+    with transaction.atomic() if inside_a_transaction else nullcontext():
+        rows.insert_tree(request, [*lines, contact])
+        with pytest.raises(IntegrityError):
+            rows.insert_tree(clash, [RequestLine(request=clash, item=items[0], quantity=1)])
+        # A failed tree leaves the transaction it ran in usable.
+        assert HouseholdRequest.objects.count() == 2
 
-    assert sorted(RequestLine.objects.values_list("item_id", "quantity", "allocated")) == [
-        (item.pk, 2, 0) for item in items
+    assert request.pk is not None and clash.pk is None
+    assert sorted(RequestLine.objects.values_list("request_id", "item_id", "quantity")) == [
+        (request.pk, item.pk, 2) for item in items
     ]
+    assert SealedContact.objects.get().request_id == request.pk
+
+
+def test_it_reads_back_what_the_database_computed():
+    zone = Zone.objects.create(name="Phillips")
+    request = _request(zone, "FFFF-FFFF")
+    request.possible_duplicate = RawSQL("%s = %s", ["a", "a"], output_field=BooleanField())
+
+    rows.insert_tree(request, [])
+
+    assert request.possible_duplicate is True
+    assert HouseholdRequest.objects.get(pk=request.pk).possible_duplicate
 
 
 def test_it_refuses_a_row_that_already_exists():
     zone = Zone.objects.create(name="Phillips")
 
-    with pytest.raises(ValueError, match="new rows"):
+    with pytest.raises(ValueError, match="new"):
         rows.insert(zone)
-    with pytest.raises(ValueError, match="new rows"):
-        rows.insert_all([Zone(name="a"), RequestLine(quantity=1)])
+    with pytest.raises(ValueError, match="new"):
+        rows.insert_tree(Zone(name="a"), [zone])
