@@ -1,9 +1,11 @@
 """Run the registered benchmarks against a throwaway test database and print a table.
 
 The database is created with Django's test utilities and destroyed afterwards, so the
-SQLite file under var/ and any real PostgreSQL database are never touched. On SQLite
-the test database lives in memory; on PostgreSQL (DATABASE_URL) it is `bench_<name>`,
-apart from the `test_<name>` databases that test runs use.
+SQLite file under var/ and any real PostgreSQL database are never touched. It is the
+kind of database the site runs on: on SQLite a throwaway file beside the one `make run`
+uses (var/bench.sqlite3; an in-memory database would make every commit free and measure
+a configuration nobody runs), on PostgreSQL (DATABASE_URL) `bench_<name>`, apart from the
+`test_<name>` databases that test runs use. `--in-memory` runs on SQLite in memory.
 """
 
 from __future__ import annotations
@@ -95,11 +97,15 @@ def _print_table(rows: list[Row]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("names", nargs="*", help="run only these benchmarks (default: all)")
+    parser.add_argument(
+        "--in-memory", action="store_true", help="on SQLite, use an in-memory database"
+    )
     args = parser.parse_args(argv)
 
     os.environ["DJANGO_SETTINGS_MODULE"] = "mutualaid.settings_test"
     django.setup()
 
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
@@ -120,12 +126,17 @@ def main(argv: list[str] | None = None) -> int:
     setup_test_environment(debug=False)
     if connection.vendor != "sqlite":
         connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
+    elif not args.in_memory:
+        settings.VAR_DIR.mkdir(exist_ok=True)
+        connection.settings_dict["TEST"]["NAME"] = str(settings.VAR_DIR / "bench.sqlite3")
     old_name = connection.creation.create_test_db(
         verbosity=0, autoclobber=True, serialize=False, keepdb=False
     )
     rows: list[Row] = []
     try:
-        where = "in memory" if connection.vendor == "sqlite" else connection.settings_dict["NAME"]
+        where = connection.settings_dict["NAME"]
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
+            where = "in memory"
         print(f"database: {connection.vendor} ({where}), throwaway")
         for bench in selected:
             call_command("flush", interactive=False, verbosity=0)

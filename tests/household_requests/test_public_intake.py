@@ -76,6 +76,8 @@ def test_it_accepts_a_request_and_shows_the_reference_and_private_link(client: C
     assert "We received your request" in body and request.reference in body
     private_link = f"http://testserver/request/status/{request.reference}/"
     assert f'href="{private_link}' in body and "received=1" not in body.split(private_link)[1]
+    # They just typed their details: no form to type them again, but they can still cancel.
+    assert "Save new details" not in body and "Cancel my request" in body
     assert SECRET_ADDRESS not in body and SECRET_NAME not in body
     assert [(line.item_id, line.quantity) for line in RequestLine.objects.all()] == [(rice.pk, 2)]
     assert request.zone.name == "Phillips" and request.channel == Channel.WEB
