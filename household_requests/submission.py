@@ -54,15 +54,18 @@ CONSENT_REQUIRED = _("Please tick this box so we can keep your details to delive
 CHOOSE_FROM_LIST = _("Please choose one of the options.")
 CHECK_QUANTITIES = _("Please check the amounts marked below.")
 
-_WHOLE_NUMBER = re.compile(r"[+-]?\d+(\.0*)?")
-_FALSE_WORDS = ("", "false", "0", "off")
+# Decimal digits of any script (Arabic-Indic, fullwidth...), as Django's IntegerField
+# reads them; "2.0" is 2.
+_WHOLE_NUMBER = re.compile(r"([+-]?)(\d+)(?:\.0*)?")
+_TOO_LARGE = 10**9
+_FALSE_WORDS = ("", "false", "0")
 
 
 # What is read of the posted data: request.POST, or any MultiValueDict.
 Posted = MultiValueDict[str, Any]
 
 
-@dataclass
+@dataclass(repr=False)
 class Reading:
     """The outcome of reading a form: clean values, or messages by field (None: the form
     as a whole). Messages are already in the active language."""
@@ -74,6 +77,9 @@ class Reading:
     item_errors: dict[int, str] = field(default_factory=dict)
     zone: Zone | None = None
     spam: bool = False
+
+    def __repr__(self) -> str:
+        return "Reading(<holds what the family typed>)"
 
     @property
     def is_valid(self) -> bool:
@@ -128,7 +134,7 @@ def _raw(data: Posted, name: str) -> str:
 
 
 def _flag(data: Posted, name: str) -> bool:
-    """A checkbox: absent, empty, "false", "0" or "off" is unticked."""
+    """A checkbox: absent, empty, "false" or "0" is unticked (as Django reads one)."""
     return _raw(data, name).strip().lower() not in _FALSE_WORDS
 
 
@@ -141,7 +147,8 @@ def _text(
     required: bool,
     check: Any = validation.validate_plain_text,
 ) -> None:
-    value = _raw(data, name).strip()
+    # A textarea sends a line break as CR LF; keep one kind.
+    value = _raw(data, name).replace("\r\n", "\n").replace("\r", "\n").strip()
     if not value:
         if required:
             reading.fail(name, REQUIRED)
@@ -159,13 +166,22 @@ def _text(
         reading.values[name] = value
 
 
+def _whole_number(value: str) -> int | None:
+    """The whole number typed, or None. Very long numbers read as larger than any limit."""
+    match = _WHOLE_NUMBER.fullmatch(value)
+    if match is None:
+        return None
+    sign, digits = match.groups()
+    number = int(digits) if len(digits) <= 9 else _TOO_LARGE
+    return -number if sign == "-" else number
+
+
 def _count(reading: Reading, data: Posted, name: str) -> None:
     value = _raw(data, name).strip()
-    if not value:
-        reading.values[name] = 0
-    elif not (value.isascii() and _WHOLE_NUMBER.fullmatch(value)) or len(value) > 12:
+    number = _whole_number(value) if value else 0
+    if number is None:
         reading.fail(name, WHOLE_NUMBER)
-    elif (number := int(float(value))) < 0:
+    elif number < 0:
         reading.fail(name, NOT_NEGATIVE)
     elif number > validation.MAX_PEOPLE_PER_GROUP:
         reading.fail(name, AT_MOST, limit_value=validation.MAX_PEOPLE_PER_GROUP)
@@ -214,9 +230,8 @@ def _pickup_location(reading: Reading, data: Posted) -> None:
     if not value:
         reading.values["pickup_location"] = None
         return
-    location = (
-        Location.objects.filter(pk=int(value), active=True).first() if value.isdigit() else None
-    )
+    is_key = value.isascii() and value.isdigit() and len(value) <= 18
+    location = Location.objects.filter(pk=int(value), active=True).first() if is_key else None
     if location is None:
         reading.fail("pickup_location", CHOOSE_FROM_LIST)
     else:
@@ -230,21 +245,24 @@ def _quantities(reading: Reading, data: Posted) -> None:
     for name in data:
         suffix = name[len(ITEM_PREFIX) :] if name.startswith(ITEM_PREFIX) else ""
         value = _raw(data, name).strip()
-        if suffix.isascii() and suffix.isdigit() and len(suffix) < 12 and value:
+        # Exactly as the page writes them: item_12, not item_012 or item_+12.
+        is_key = suffix.isascii() and suffix.isdigit() and len(suffix) < 12
+        if value and is_key and str(int(suffix)) == suffix:
             typed[int(suffix)] = value
     reading.limits = lookups.item_limits(typed.keys())
     for pk, value in typed.items():
         limit = reading.limits.get(pk)
         if limit is None:
             continue
-        if value.startswith("-") and value[1:].isdigit():
-            reading.item_errors[pk] = str(NOT_NEGATIVE)
-        elif not (value.isascii() and value.isdigit()) or len(value) > 6:
+        number = _whole_number(value)
+        if number is None:
             reading.item_errors[pk] = str(WHOLE_NUMBER)
-        elif int(value) > limit:
+        elif number < 0:
+            reading.item_errors[pk] = str(NOT_NEGATIVE)
+        elif number > limit:
             reading.item_errors[pk] = str(AT_MOST) % {"limit_value": limit}
-        elif int(value) > 0:
-            reading.quantities[pk] = int(value)
+        elif number > 0:
+            reading.quantities[pk] = number
 
 
 def read_contact(data: Posted, *, reading: Reading | None = None) -> Reading:

@@ -29,7 +29,7 @@ NO_ITEMS = _("Please choose at least one thing you need.")
 TOO_MANY = _("At most %(limit)s per household.")
 
 # Letters of every script, marks, digits, spaces and everyday address punctuation.
-_ALLOWED_PUNCTUATION = set(" .,'\u2019-#/&()+:;!?\"\n")
+_ALLOWED_PUNCTUATION = set(" .,'\u2019-#/&()+:;!?\"\r\n")
 _ALLOWED_CATEGORIES = ("L", "M", "N")
 
 

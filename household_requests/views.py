@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -58,12 +59,12 @@ def request_form(request: HttpRequest) -> HttpResponse:
         return _form_page(request, template, RequestForm())
     reading = submission.read_request(request.POST)
     if reading.spam:
-        # Bots get a convincing answer and nothing is stored.
-        return render(
-            request,
-            "household_requests/thanks.html",
-            {"reference": services.new_reference(), "status_url": "", "hotline": False},
+        # Bots get the answer a family gets, to a link that opens nothing; nothing is stored.
+        decoy = reverse(
+            "household_requests:status",
+            kwargs={"reference": services.new_reference(), "secret": services.new_reference()},
         )
+        return HttpResponseRedirect(f"{decoy}?received=1", status=303)
     if reading.is_valid:
         if not submission_allowed(request):
             return _slow_down(request)

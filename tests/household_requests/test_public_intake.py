@@ -9,7 +9,8 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from household_requests.models import Channel, HouseholdRequest, RequestLine
+from household_requests.contacts import unseal_contact
+from household_requests.models import Channel, HouseholdRequest, RequestLine, SealedContact
 from inventory.models import Item
 from tests.household_requests.factories import (
     SECRET_ADDRESS,
@@ -94,8 +95,18 @@ def test_it_refuses_more_than_the_household_limit(client: Client, rice: Item):
 def test_it_pretends_to_accept_a_bot_and_stores_nothing(client: Client, rice: Item):
     response = client.post("/request/", form_data(rice, website="http://spam.example"))
 
-    assert response.status_code == 200
+    # The same answer a family gets: a redirect to a status link, one that opens nothing.
+    assert response.status_code == 303 and "/request/status/" in response["Location"]
+    assert client.get(response["Location"]).status_code == 404
     assert HouseholdRequest.objects.count() == 0
+
+
+def test_it_accepts_an_address_typed_over_two_lines(client: Client, rice: Item):
+    response = client.post("/request/", form_data(rice, address="12 Lake St\r\nApt 3"))
+
+    assert response.status_code == 303
+    contact = unseal_contact(SealedContact.objects.get())
+    assert contact.address == "12 Lake St\nApt 3"
 
 
 def test_it_asks_for_consent(client: Client, rice: Item):

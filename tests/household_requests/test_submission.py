@@ -61,11 +61,26 @@ def test_it_reads_a_good_form_into_a_request(rice: Item):
     assert list(data.dietary_needs) == ["halal"] and data.language == "so"
 
 
+def test_it_reads_numbers_in_any_script_and_never_shows_what_was_typed(rice: Item):
+    reading = submission.read_request(
+        posted(rice, adults="\u0663", children="\uff12", **{f"item_{rice.pk}": "\u0663"})
+    )
+
+    assert reading.is_valid, reading.errors
+    assert (reading.values["adults"], reading.values["children"]) == (3, 2)
+    assert reading.quantities == {rice.pk: 3}
+    assert SECRET_NAME not in repr(reading) and SECRET_NAME not in str(reading)
+
+
 def test_it_ignores_amounts_for_items_the_page_never_offered(rice: Item):
     retired = ItemFactory.create(active=False)
 
     reading = submission.read_request(
-        posted(rice, **{f"item_{retired.pk}": "3", "item_999999": "1", "item_x": "1"})
+        posted(
+            rice,
+            **{f"item_{retired.pk}": "3", "item_999999": "1", "item_x": "1"},
+            **{f"item_0{rice.pk}": "4"},
+        )
     )
 
     assert reading.is_valid and reading.quantities == {rice.pk: 2}
@@ -95,6 +110,9 @@ def test_it_marks_a_wrong_amount_next_to_its_item(rice: Item, typed: str, messag
         ({"fulfilment": "drone"}, "fulfilment", submission.CHOOSE_FROM_LIST),
         ({"fulfilment": "pickup"}, "pickup_location", validation.PICKUP_LOCATION_REQUIRED),
         ({"pickup_location": "nope"}, "pickup_location", submission.CHOOSE_FROM_LIST),
+        ({"pickup_location": "\u00b2"}, "pickup_location", submission.CHOOSE_FROM_LIST),
+        ({"pickup_location": "9" * 30}, "pickup_location", submission.CHOOSE_FROM_LIST),
+        ({"adults": "9" * 30}, "adults", str(submission.AT_MOST) % {"limit_value": 20}),
         ({"address": "  "}, "address", validation.ADDRESS_REQUIRED),
         ({"phone": "call me"}, "phone", validation.BAD_PHONE),
         ({"name": "<b>"}, "name", validation.PLAIN_TEXT_ONLY),
