@@ -11,17 +11,15 @@ from household_requests.services import SubmittedRequest
 from mutualaid import ratelimit
 
 
-def status_path(submitted: SubmittedRequest) -> str:
-    """The path of the family's private link: the only place the status secret is ever
+def status_path(reference: str, secret: str) -> str:
+    """The path of a family's private link: the only place the status secret is ever
     written out (the link itself, or the redirect of the public form to it)."""
-    return reverse(
-        "household_requests:status",
-        kwargs={"reference": submitted.request.reference, "secret": submitted.status_secret},
-    )
+    return reverse("household_requests:status", kwargs={"reference": reference, "secret": secret})
 
 
 def status_url(request: HttpRequest | Request, submitted: SubmittedRequest) -> str:
-    return request.build_absolute_uri(status_path(submitted))
+    path = status_path(submitted.request.reference, submitted.status_secret)
+    return request.build_absolute_uri(path)
 
 
 def submission_allowed(request: HttpRequest | Request, *, hotline: bool = False) -> bool:

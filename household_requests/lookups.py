@@ -76,11 +76,3 @@ def open_duplicate(*, phone_index: str, address_index: str) -> RawSQL:
     # "-" never equals a hex digest, so an empty index cannot match another empty one.
     params = [phone_index or "-", address_index or "-", *(str(s) for s in OPEN_STATUSES)]
     return RawSQL(_duplicate_sql(), params, output_field=BooleanField())
-
-
-def open_duplicate_exists(*, phone_index: str, address_index: str) -> bool:
-    expression = open_duplicate(phone_index=phone_index, address_index=address_index)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {expression.sql}", expression.params)
-        row = cursor.fetchone()
-    return bool(row and row[0])

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -60,17 +59,15 @@ def request_form(request: HttpRequest) -> HttpResponse:
     reading = submission.read_request(request.POST)
     if reading.spam:
         # Bots get the answer a family gets, to a link that opens nothing; nothing is stored.
-        decoy = reverse(
-            "household_requests:status",
-            kwargs={"reference": services.new_reference(), "secret": services.new_reference()},
-        )
+        decoy = status_path(services.new_reference(), services.new_reference())
         return HttpResponseRedirect(f"{decoy}?received=1", status=303)
     if reading.is_valid:
         if not submission_allowed(request):
             return _slow_down(request)
         submitted = _accept(request, reading, channel=Channel.WEB)
         if submitted is not None:
-            return HttpResponseRedirect(f"{status_path(submitted)}?received=1", status=303)
+            path = status_path(submitted.request.reference, submitted.status_secret)
+            return HttpResponseRedirect(f"{path}?received=1", status=303)
     return _form_page(request, template, RequestForm(request.POST, reading=reading))
 
 
@@ -94,7 +91,6 @@ def hotline_form(request: HttpRequest) -> HttpResponse:
                 {
                     "reference": submitted.request.reference,
                     "status_url": status_url(request, submitted),
-                    "hotline": True,
                 },
             )
     return _form_page(request, template, RequestForm(request.POST, reading=reading))

@@ -9,9 +9,16 @@ from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
 from household_requests import lookups, services, submission, validation
-from household_requests.models import HouseholdRequest, RequestStatus, Zone
+from household_requests.models import HouseholdRequest, Zone
+from household_requests.services import SubmittedRequest
 from inventory.models import Item
-from tests.household_requests.factories import SECRET_ADDRESS, SECRET_NAME, make_zone, submit
+from tests.household_requests.factories import (
+    SECRET_ADDRESS,
+    SECRET_NAME,
+    contact,
+    make_zone,
+    submit,
+)
 from tests.inventory.factories import ItemFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
@@ -174,17 +181,27 @@ def test_it_finds_the_zone_of_an_active_postal_code_only():
 
 
 def test_it_flags_duplicates_of_open_requests_only_and_never_by_an_empty_index():
-    first = submit()
-    contact = first.request.sealed_contact
+    place = LocationFactory.create()
 
-    assert lookups.open_duplicate_exists(phone_index=contact.phone_index, address_index="")
-    assert lookups.open_duplicate_exists(phone_index="", address_index=contact.address_index)
-    assert not lookups.open_duplicate_exists(phone_index="", address_index="")
+    def pickup_for(phone: str) -> SubmittedRequest:
+        return submit(contact=contact(phone=phone), fulfilment="pickup", pickup_location=place)
+
+    first = pickup_for("651 555 1000")
+    same_phone = pickup_for("651 555 1000")
+    # Pickup keeps no address: two empty address indexes are not a match.
+    stranger = pickup_for("651 555 2000")
     services.request_cancel(request_id=first.request.pk)
-    assert not lookups.open_duplicate_exists(
-        phone_index=contact.phone_index, address_index=contact.address_index
+    services.request_cancel(request_id=same_phone.request.pk)
+    after_cancel = pickup_for("651 555 1000")
+
+    flagged = dict(HouseholdRequest.objects.values_list("pk", "possible_duplicate"))
+    assert flagged[first.request.pk] is False and flagged[same_phone.request.pk] is True
+    assert flagged[stranger.request.pk] is False and flagged[after_cancel.request.pk] is False
+    assert stranger.request.sealed_contact.address_index == ""
+    assert (first.request.possible_duplicate, same_phone.request.possible_duplicate) == (
+        False,
+        True,
     )
-    assert HouseholdRequest.objects.get().status == RequestStatus.CANCELLED
 
 
 def test_it_draws_another_reference_when_one_is_taken(monkeypatch: pytest.MonkeyPatch):
