@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status, viewsets
@@ -20,8 +19,9 @@ from deliveries import selectors, services
 from deliveries.models import Driver, RevealChannel, Route, RouteStatus, Stop, StopOutcome
 from deliveries.reveal import contacts_reveal
 from household_requests.models import Zone
-from household_requests.tasks import allocate_open_requests
+from mutualaid.jobs import announce
 from mutualaid.roles import IsOrganizer, acting_user, is_driver, is_organizer
+from mutualaid.schedule import Event
 
 
 class IsDriverOrOrganizer(permissions.BasePermission):
@@ -268,5 +268,5 @@ class MatchingRunView(APIView):
         responses={202: inline_serializer("Queued", {"queued": serializers.BooleanField()})},
     )
     def post(self, request: Request) -> Response:
-        transaction.on_commit(lambda: allocate_open_requests.delay())
+        announce(Event.MATCHING_REQUESTED)
         return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from deliveries.models import Driver
 from deliveries.services import routes_take_back
 from household_requests.models import Zone
-from mutualaid.members import MemberError
+from mutualaid.errors import ServiceError
+from mutualaid.members import member_add
+from mutualaid.roles import DRIVER
 
-UNKNOWN_ZONE = "No zone named %(name)s."
-
-
-class DriverError(MemberError):
-    """A driver profile change was refused."""
+UNKNOWN_ZONE = _("No zone named %(name)s.")
 
 
 @transaction.atomic
@@ -56,16 +54,23 @@ def zones_by_name(names: Iterable[str]) -> list[Zone]:
     zones = {zone.name: zone for zone in Zone.objects.filter(name__in=wanted)}
     missing = [name for name in wanted if name not in zones]
     if missing:
-        raise DriverError(UNKNOWN_ZONE % {"name": ", ".join(missing)})
+        raise ServiceError(UNKNOWN_ZONE % {"name": ", ".join(missing)}, field="zones")
     return [zones[name] for name in wanted]
 
 
-def on_member_added(*, user: Any, role: str, zones: list[str]) -> None:
-    """add_member hook: whoever runs the server vouches for a driver added this way. A
-    driver an organizer has since un-vetted stays un-vetted when their password is reset."""
-    if role != "driver":
-        return
-    is_new = not Driver.objects.filter(user=user).exists()
-    driver_save(
-        user=user, zones=zones_by_name(zones) if zones else None, vetted=True if is_new else None
-    )
+@transaction.atomic
+def member_enrol(
+    *, username: str, role: str, password: str, email: str = "", zones: Sequence[str] = ()
+) -> User:
+    """What `add_member` does: add the member and, for a driver, a profile with its zones.
+    Whoever runs the server vouches for a driver added this way; a driver an organizer has
+    since un-vetted stays un-vetted when their password is reset. All or nothing."""
+    user = member_add(username=username, role=role, password=password, email=email)
+    if role == DRIVER:
+        is_new = not Driver.objects.filter(user=user).exists()
+        driver_save(
+            user=user,
+            zones=zones_by_name(zones) if zones else None,
+            vetted=True if is_new else None,
+        )
+    return user

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
-from household_requests import allocation, lookups, tasks, validation
+from household_requests import allocation, lookups, validation
 from household_requests.contacts import (
     Contact,
     address_index,
@@ -39,6 +39,8 @@ from household_requests.models import (
 )
 from inventory.models import Category, Item, Location
 from mutualaid import rows
+from mutualaid.jobs import announce
+from mutualaid.schedule import Event
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no I, L, O, U, 0, 1
 STATUS_SECRET_BYTES = 24  # 192 bits
@@ -185,7 +187,7 @@ def _submit(
     # Plain INSERTs (one statement on PostgreSQL): the ORM's insert compiler and a round
     # trip per row would cost more than all the rest of a submission together.
     rows.insert_tree(request, [*lines, SealedContact(request=request, **sealed)])
-    tasks.enqueue_allocation()
+    announce(Event.REQUEST_SUBMITTED)
     return SubmittedRequest(request=request, status_secret=secret)
 
 
@@ -211,7 +213,7 @@ def request_cancel(*, request_id: int) -> HouseholdRequest:
 def _finish(request: HouseholdRequest, status: RequestStatus, reason: str = "") -> None:
     """Mark a request finished; its unconsumed reservations go back to the shelves."""
     allocation.allocations_release_for_requests(request_ids=[request.pk], reason=str(status))
-    tasks.enqueue_allocation()
+    announce(Event.STOCK_RELEASED)
     now = timezone.now()
     request.status = status
     request.finished_at = now
@@ -319,5 +321,5 @@ def request_mark_failed(*, request_id: int, max_attempts: int) -> HouseholdReque
     request.planned_for = None
     request.updated_at = timezone.now()
     request.save(update_fields=["status", "planned_for", "updated_at"])
-    tasks.enqueue_allocation()
+    announce(Event.STOCK_RELEASED)
     return request

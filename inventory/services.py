@@ -16,9 +16,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from inventory import events
 from inventory.models import Donation, DonationLine, Item, Location, StockLot, StockMovement
 from mutualaid import bulk
+from mutualaid.jobs import announce
+from mutualaid.schedule import Event
 from mutualaid.timeutil import local_today
 
 NO_LINES = "A donation needs at least one line."
@@ -121,7 +122,7 @@ def donation_receive(
         )
         for lot in lots
     )
-    events.stock_changed_on_commit()
+    announce(Event.STOCK_ARRIVED)
     return donation
 
 
@@ -232,7 +233,7 @@ def lot_adjust(*, lot_id: int, delta: int, reason: str, actor: User | None = Non
         reason=reason,
     )
     if delta > 0:
-        events.stock_changed_on_commit()
+        announce(Event.STOCK_ARRIVED)
     return movement
 
 

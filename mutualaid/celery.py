@@ -6,6 +6,8 @@ import os
 
 from celery import Celery
 
+from mutualaid.schedule import BEAT_SCHEDULE
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.settings")
 
 app = Celery("mutualaid")
@@ -25,20 +27,7 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     timezone="UTC",
     enable_utc=True,
-    # Sweeps; events (a new request, a donation, a cancellation, a failed stop) trigger
-    # the same tasks sooner.
-    beat_schedule={
-        "allocate": {"task": "household_requests.tasks.allocate_open_requests", "schedule": 300.0},
-        "plan-routes": {"task": "deliveries.tasks.plan_routes", "schedule": 300.0},
-        "offer-routes": {"task": "deliveries.tasks.offer_routes", "schedule": 600.0},
-        "release-stale-claims": {
-            "task": "deliveries.tasks.release_stale_claims",
-            "schedule": 300.0,
-        },
-        "expire-stock": {"task": "household_requests.tasks.expire_stock", "schedule": 3600.0},
-        "purge-contacts": {"task": "household_requests.tasks.purge_contacts", "schedule": 3600.0},
-        "purge-stop-notes": {"task": "deliveries.tasks.purge_stop_notes", "schedule": 3600.0},
-        "ledger-audit": {"task": "inventory.tasks.ledger_audit", "schedule": 3600.0},
-    },
+    # What runs when: mutualaid/schedule.py.
+    beat_schedule=BEAT_SCHEDULE,
 )
 app.autodiscover_tasks()

@@ -254,6 +254,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth_token": "20/min"},
     # Without this DRF's throttles believe any X-Forwarded-For, so a guesser gets fresh tries.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # A service's ServiceError answers by its kind: 400, 403 or 409.
+    "EXCEPTION_HANDLER": "mutualaid.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mutual aid tracker API",

@@ -353,9 +353,8 @@ def test_it_takes_back_a_started_route_from_a_driver_who_loses_trust(world: Worl
 
 
 def test_it_keeps_a_revoked_driver_revoked_when_the_password_is_reset(world: World, driver: User):
-    from deliveries.drivers import driver_save
+    from deliveries.drivers import driver_save, member_enrol
     from deliveries.models import Driver
-    from mutualaid.members import member_enrol
 
     driver_save(user=driver, vetted=False)
     driver.is_active = False

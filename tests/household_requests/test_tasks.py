@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from household_requests import tasks
+from mutualaid import schedule
 from mutualaid.celery import app as celery_app
 from tests.household_requests.factories import submit
 
@@ -22,7 +23,7 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
     def send_task(name: str, **kwargs: Any) -> None:
-        assert name == tasks.ALLOCATE_TASK
+        assert name == schedule.ALLOCATE
         calls.append(kwargs)
 
     monkeypatch.setattr(celery_app, "send_task", send_task)

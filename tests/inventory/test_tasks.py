@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db.models import F
 from pytest_django import DjangoCaptureOnCommitCallbacks as Capture
 
-from inventory import events, services
+from inventory import services
 from inventory.models import StockLot
 from inventory.tasks import ledger_audit
 from mutualaid.celery import app
@@ -88,18 +88,8 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return names
 
 
-@pytest.fixture
-def listening(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(events, "_listeners_registered", {ALLOCATE})
-
-
-@pytest.fixture
-def nobody_listening(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(events, "_listeners_registered", set())
-
-
 def test_it_runs_matching_after_a_donation_commits(
-    listening: None, sent: list[str], django_capture_on_commit_callbacks: Capture
+    sent: list[str], django_capture_on_commit_callbacks: Capture
 ):
     item = ItemFactory.create()
 
@@ -112,18 +102,8 @@ def test_it_runs_matching_after_a_donation_commits(
     assert sent == [ALLOCATE]
 
 
-def test_it_enqueues_nothing_when_nobody_listens(
-    nobody_listening: None, sent: list[str], django_capture_on_commit_callbacks: Capture
-):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        donate((ItemFactory.create(), 5))
-
-    assert callbacks == []
-    assert sent == []
-
-
 def test_it_enqueues_nothing_for_a_refused_donation(
-    listening: None, sent: list[str], django_capture_on_commit_callbacks: Capture
+    sent: list[str], django_capture_on_commit_callbacks: Capture
 ):
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -136,7 +116,7 @@ def test_it_enqueues_nothing_for_a_refused_donation(
 
 
 def test_it_runs_matching_when_a_recount_finds_more_but_not_less(
-    listening: None, sent: list[str], django_capture_on_commit_callbacks: Capture
+    sent: list[str], django_capture_on_commit_callbacks: Capture
 ):
     lot = stocked_lot(quantity=5)
 
@@ -150,7 +130,6 @@ def test_it_runs_matching_when_a_recount_finds_more_but_not_less(
 
 
 def test_it_keeps_the_donation_when_the_broker_is_down(
-    listening: None,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Capture,
     caplog: pytest.LogCaptureFixture,
@@ -165,8 +144,10 @@ def test_it_keeps_the_donation_when_the_broker_is_down(
         donation = donate((ItemFactory.create(), 5))
 
     assert StockLot.objects.filter(donation_line__donation=donation).count() == 1
-    assert f"could not enqueue {ALLOCATE}" in caplog.text
+    assert f"could not queue {ALLOCATE}" in caplog.text
 
 
-def test_it_has_the_matching_app_listening_for_new_stock():
-    assert ALLOCATE in events._listeners_registered
+def test_it_has_new_stock_run_the_matching_job():
+    from mutualaid.schedule import JOBS_ON_EVENT, Event
+
+    assert ALLOCATE in JOBS_ON_EVENT[Event.STOCK_ARRIVED]

@@ -7,7 +7,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mutualaid.members import MemberError, member_enrol
+from deliveries.drivers import member_enrol
+from mutualaid.errors import ServiceError
 from mutualaid.roles import ROLES
 
 
@@ -49,6 +50,6 @@ class Command(BaseCommand):
                 email=options["email"],
                 zones=options["zone"],
             )
-        except MemberError as exc:
+        except ServiceError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"{user.username} is now a member with role {options['role']}.")
