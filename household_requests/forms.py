@@ -1,4 +1,9 @@
-"""The request form (public and hotline), the status page's contact form, triage forms."""
+"""The request form (public and hotline), the status page's contact form, triage forms.
+
+The request and contact forms draw their inputs and hand what was typed to the request
+rules, so that a family reads the same messages here as through the API; their fields
+check nothing themselves.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.forms.utils import ErrorDict
-from django.utils.datastructures import MultiValueDict
+from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from household_requests import submission, validation
+from household_requests import request_check, request_rules
 from household_requests.contacts import Contact
 from household_requests.models import Fulfilment, Urgency
-from household_requests.services import RequestInput
-from household_requests.submission import Reading
+from household_requests.request_check import RequestInput
+from household_requests.request_rules import Problem
 from inventory.models import Item, Location
+
+ITEM_PREFIX = "item_"
+CONSENT_REQUIRED = _("Please tick this box so we can keep your details to deliver.")
 
 
 @dataclass(frozen=True)
 class CatalogueEntry:
-    """What the form needs of an item: read as plain values, no model instances."""
+    """What the form needs of an item."""
 
     pk: int
     name: str
@@ -38,182 +45,163 @@ def catalogue() -> list[CatalogueEntry]:
     return [CatalogueEntry(*row) for row in rows]
 
 
-@dataclass(frozen=True)
-class ItemQuantity:
-    """One quantity input of the request form, as the template draws it."""
-
-    item: CatalogueEntry
-    name: str
-    value: str
-    error: str
+def _pickup_places() -> list[tuple[Any, str]]:
+    places = Location.objects.filter(active=True).order_by("name").values_list("pk", "name")
+    return [("", str(_("Choose a place"))), *places]
 
 
-def _count_field(label: Any, initial: int = 0) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=label,
-        initial=initial,
-        required=False,
-        widget=forms.NumberInput(
-            attrs={"inputmode": "numeric", "min": 0, "max": validation.MAX_PEOPLE_PER_GROUP}
-        ),
-    )
+def _typed(label: Any, widget: forms.Widget | type[forms.Widget], **kwargs: Any) -> forms.Field:
+    """An input that hands over what was typed, unchecked: the request rules check it."""
+    return forms.Field(label=label, required=False, widget=widget, **kwargs)
 
 
-def _text_field(label: Any, limit: int, *, required: bool = True, **kwargs: Any) -> forms.CharField:
-    return forms.CharField(label=label, max_length=limit, required=required, **kwargs)
+def _text(
+    label: Any, limit: int, widget: type[forms.Widget] = forms.TextInput, **kwargs: Any
+) -> forms.Field:
+    attrs = {"maxlength": limit, **kwargs.pop("attrs", {})}
+    return _typed(label, widget(attrs=attrs), **kwargs)
 
 
-class ReadForm(forms.Form):
-    """A form that draws fields and shows the messages of a `submission` reading; the
-    reading, not Django's field cleaning, decides what is valid."""
-
-    def __init__(self, *args: Any, reading: Reading | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.reading = reading
-
-    def read(self) -> Reading:
-        raise NotImplementedError
-
-    def posted(self) -> submission.Posted:
-        data = self.data
-        if isinstance(data, MultiValueDict):
-            return data
-        return MultiValueDict({key: [value] for key, value in data.items()})
-
-    def full_clean(self) -> None:
-        self._errors = ErrorDict(renderer=self.renderer)
-        self.cleaned_data = {}
-        if not self.is_bound:
-            return
-        if self.reading is None:
-            self.reading = self.read()
-        self.cleaned_data = dict(self.reading.values)
-        for name, message in self.reading.errors:
-            self.add_error(name if name in self.fields else None, message)
+def _count(label: Any, initial: int = 0) -> forms.Field:
+    attrs = {"inputmode": "numeric", "min": 0, "max": request_rules.MAX_PEOPLE_PER_GROUP}
+    return _typed(label, forms.NumberInput(attrs=attrs), initial=initial)
 
 
-class ContactFields(ReadForm):
+class ContactForm(forms.Form):
     """Name, phone, address, notes: typed in, sealed, never shown back."""
 
-    name = _text_field(
+    name = _text(
         _("Name or nickname"),
-        validation.NAME_MAX,
+        request_rules.NAME_MAX,
         help_text=_("Any name the driver can ask for. It does not need to be your legal name."),
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        attrs={"autocomplete": "off", "required": True},
     )
-    phone = _text_field(
+    phone = _text(
         _("Phone number"),
-        validation.PHONE_MAX,
-        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+        request_rules.PHONE_MAX,
+        attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off", "required": True},
     )
-    address = _text_field(
+    address = _text(
         _("Address for delivery"),
-        validation.ADDRESS_MAX,
-        required=False,
+        request_rules.ADDRESS_MAX,
+        forms.Textarea,
         help_text=_("Street, number and apartment. Not needed for pickup."),
-        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+        attrs={"rows": 2, "autocomplete": "off"},
     )
-    notes = _text_field(
+    notes = _text(
         _("Drop-off notes (optional)"),
-        validation.NOTES_MAX,
-        required=False,
+        request_rules.NOTES_MAX,
+        forms.Textarea,
         help_text=_("For example: knock twice, leave at the side door."),
-        widget=forms.Textarea(attrs={"rows": 2}),
+        attrs={"rows": 2},
     )
-    safe_to_call = forms.BooleanField(label=_("It is safe to call this number"), required=False)
-    safe_to_text = forms.BooleanField(label=_("It is safe to send text messages"), required=False)
+    safe_to_call = _typed(_("It is safe to call this number"), forms.CheckboxInput)
+    safe_to_text = _typed(_("It is safe to send text messages"), forms.CheckboxInput)
 
-    def read(self) -> Reading:
-        return submission.read_contact(self.posted())
+    def show_problems(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.add_error(self.field_of(problem), problem.message)
+
+    def field_of(self, problem: Problem) -> str | None:
+        return problem.field if problem.field in self.fields else None
+
+    def clean(self) -> dict[str, Any]:
+        reading = request_rules.read_contact(self.cleaned_data)
+        self.show_problems(reading.problems)
+        return reading.values
 
     def contact(self) -> Contact:
-        assert self.reading is not None and self.reading.is_valid
-        return self.reading.contact()
+        assert self.is_valid()
+        return Contact(**{name: self.cleaned_data[name] for name in request_rules.CONTACT_FIELDS})
 
 
-class RequestForm(ContactFields):
-    """The public request form. Item quantities are plain inputs grouped by category."""
+class RequestForm(ContactForm):
+    """The request form: household, place, needs (one input per catalogue item, grouped by
+    category), contact and consent. Read as the API reads a request: an amount typed next
+    to an item is the line `{"item": id, "quantity": amount}`."""
 
-    adults = _count_field(_("Adults"), initial=1)
-    children = _count_field(_("Children (2 to 17)"))
-    infants = _count_field(_("Babies (under 2)"))
-    postal_code = _text_field(
+    adults = _count(_("Adults"), initial=1)
+    children = _count(_("Children (2 to 17)"))
+    infants = _count(_("Babies (under 2)"))
+    postal_code = _text(
         _("Postal code"),
-        submission.POSTAL_CODE_MAX,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+        request_rules.POSTAL_CODE_MAX,
+        attrs={"inputmode": "numeric", "autocomplete": "postal-code", "required": True},
     )
-    fulfilment = forms.ChoiceField(
-        label=_("How do you want to receive it?"),
-        choices=Fulfilment.choices,
+    fulfilment = _typed(
+        _("How do you want to receive it?"),
+        forms.RadioSelect(attrs={"required": True}, choices=Fulfilment.choices),
         initial=Fulfilment.DELIVERY,
-        widget=forms.RadioSelect,
     )
-    pickup_location = forms.ModelChoiceField(
-        label=_("Pickup place"),
-        queryset=Location.objects.filter(active=True),
-        empty_label=_("Choose a place"),
-        required=False,
+    pickup_location = _typed(
+        _("Pickup place"), forms.Select(choices=CallableChoiceIterator(_pickup_places))
     )
-    dietary_needs = forms.MultipleChoiceField(
-        label=_("Food needs"),
-        choices=submission.DIETARY_CHOICES,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    dietary_needs = _typed(
+        _("Food needs"), forms.CheckboxSelectMultiple(choices=request_rules.DIETARY_CHOICES)
     )
-    preferred_days = forms.MultipleChoiceField(
-        label=_("Good days for us to come"),
-        choices=submission.DAY_CHOICES,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    preferred_days = _typed(
+        _("Good days for us to come"),
+        forms.CheckboxSelectMultiple(choices=request_rules.DAY_CHOICES),
     )
-    consent = forms.BooleanField(label=_("I understand how my details are kept and destroyed."))
+    consent = forms.BooleanField(
+        label=_("I understand how my details are kept and destroyed."),
+        error_messages={"required": CONSENT_REQUIRED},
+    )
     # Honeypot: hidden from people (and from the keyboard and autofill), filled in by bots.
-    website = forms.CharField(
-        required=False,
-        label="Website",
-        max_length=200,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
+    website = _text("Website", 200, attrs={"tabindex": "-1", "autocomplete": "off"})
 
-    field_order = [
-        "adults",
-        "children",
-        "infants",
-        "postal_code",
-        "fulfilment",
-        "pickup_location",
-    ]
-
-    def __init__(
-        self, *args: Any, items: list[CatalogueEntry] | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, language: str = "en", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.items = items if items is not None else catalogue()
-
-    def read(self) -> Reading:
-        return submission.read_request(self.posted())
+        self.language = language
+        self.items = catalogue()
+        self.line_items: list[CatalogueEntry] = []  # the item of each line sent, in order
+        self.checked: request_check.CheckedRequest | None = None
+        for item in self.items:
+            attrs = {"min": 0, "max": item.max_per_household, "inputmode": "numeric"}
+            self.fields[f"{ITEM_PREFIX}{item.pk}"] = _typed(item.name, forms.NumberInput(attrs))
 
     @property
-    def item_errors(self) -> dict[int, str]:
-        return self.reading.item_errors if self.is_bound and self.reading else {}
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))
 
-    def item_groups(self) -> list[tuple[str, list[ItemQuantity]]]:
-        """Quantity inputs per category. Plain inputs, not form fields: a catalogue of 40
-        items would otherwise build and deep-copy 40 fields for every page."""
-        groups: dict[str, list[ItemQuantity]] = defaultdict(list)
-        errors = self.item_errors
+    def clean(self) -> dict[str, Any]:
+        typed = self.cleaned_data
+        values = {name: typed.get(name) for name in request_rules.REQUEST_FIELDS}
+        amounts = {
+            item.pk: (typed.get(f"{ITEM_PREFIX}{item.pk}") or "").strip() for item in self.items
+        }
+        # A blank input next to an item is not a line: the page offers every item.
+        self.line_items = [item for item in self.items if amounts[item.pk]]
+        values["lines"] = [
+            {"item": item.pk, "quantity": amounts[item.pk]} for item in self.line_items
+        ]
+        self.checked = request_check.check_request(values, language=self.language)
+        self.show_problems(self.checked.problems)
+        return typed
+
+    def field_of(self, problem: Problem) -> str | None:
+        """A line's problem shows next to its item; one about all the lines, above them."""
+        if problem.index is not None:
+            return f"{ITEM_PREFIX}{self.line_items[problem.index].pk}"
+        return super().field_of(problem)
+
+    def request_input(self) -> RequestInput:
+        assert self.is_valid() and self.checked is not None and self.checked.data is not None
+        return self.checked.data
+
+    @property
+    def has_item_errors(self) -> bool:
+        return any(name.startswith(ITEM_PREFIX) for name in self.errors)
+
+    def item_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The item inputs per category."""
+        groups: dict[str, list[forms.BoundField]] = defaultdict(list)
         for item in self.items:
-            name = f"{submission.ITEM_PREFIX}{item.pk}"
-            value = str(self.data.get(name, "")).strip()[:6] if self.is_bound else ""
-            groups[item.category].append(ItemQuantity(item, name, value, errors.get(item.pk, "")))
+            groups[item.category].append(self[f"{ITEM_PREFIX}{item.pk}"])
         return list(groups.items())
 
-    def request_input(self, language: str) -> RequestInput:
-        assert self.reading is not None and self.reading.is_valid
-        return self.reading.request_input(language)
 
-
-class UpdateContactForm(ContactFields):
+class UpdateContactForm(ContactForm):
     """On the status page: new details replace the sealed ones; old ones are not shown."""
 
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from household_requests.request_rules import Fulfilment
 from inventory.models import Category, Item, Location, StockLot
 
 
@@ -62,11 +63,6 @@ class Urgency(models.IntegerChoices):
     NORMAL = 0, _("normal")
     URGENT = 1, _("urgent")
     EMERGENCY = 2, _("emergency")
-
-
-class Fulfilment(models.TextChoices):
-    DELIVERY = "delivery", _("Delivery to my home")
-    PICKUP = "pickup", _("I will pick up at a trusted location")
 
 
 class Channel(models.TextChoices):

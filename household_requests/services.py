@@ -1,6 +1,7 @@
 """Writes to household requests: submit, cancel, update contact, triage.
 
-Contact details arrive, are sealed, and are never written anywhere in the clear.
+Contact details arrive, are sealed, and are never written anywhere in the clear. Every
+request is read by `request_rules`, whichever way it came in.
 """
 
 from __future__ import annotations
@@ -9,17 +10,17 @@ import dataclasses
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrPromise
 
-from household_requests import allocation, lookups, validation
+from household_requests import allocation, request_check, request_rules
 from household_requests.contacts import (
     Contact,
     address_index,
@@ -37,8 +38,12 @@ from household_requests.models import (
     Urgency,
     Zone,
 )
-from inventory.models import Category, Item, Location
-from mutualaid import rows
+
+# What request_submit takes, also known as services.RequestInput and services.LineInput.
+from household_requests.request_check import LineInput as LineInput
+from household_requests.request_check import RequestInput as RequestInput
+from household_requests.request_rules import Problem, Reading
+from mutualaid.errors import Kind, ServiceError
 from mutualaid.jobs import announce
 from mutualaid.schedule import Event
 
@@ -49,41 +54,6 @@ CANNOT_CANCEL = _("This request was already finished and can no longer be cancel
 CANNOT_UPDATE = _("This request is finished; its contact details can no longer change.")
 CLOSE_REASON_REQUIRED = _("Say why the request is closed.")
 NOT_OPEN = _("Only open requests can be changed.")
-
-
-class RequestError(Exception):
-    """A request change was refused; nothing was written."""
-
-    def __init__(self, message: str | StrPromise, *, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-@dataclass(frozen=True)
-class LineInput:
-    quantity: int
-    item: Item | None = None
-    category: Category | None = None
-
-
-@dataclass(frozen=True, repr=False)
-class RequestInput:
-    postal_code: str
-    contact: Contact
-    lines: Sequence[LineInput]
-    zone: Zone | None = None  # already looked up by the caller, if it did
-    adults: int = 1
-    children: int = 0
-    infants: int = 0
-    language: str = "en"
-    fulfilment: str = Fulfilment.DELIVERY
-    pickup_location: Location | None = None
-    dietary_needs: Sequence[str] = field(default_factory=list)
-    preferred_days: Sequence[str] = field(default_factory=list)
-
-    def __repr__(self) -> str:
-        return "RequestInput(<contains sealed fields>)"
 
 
 @dataclass(frozen=True)
@@ -101,23 +71,8 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _check(data: RequestInput) -> None:
-    if data.adults + data.children + data.infants < 1:
-        raise RequestError(validation.HOUSEHOLD_EMPTY, field="adults")
-    if not data.lines:
-        raise RequestError(validation.NO_ITEMS, field="lines")
-    for line in data.lines:
-        if (line.item is None) == (line.category is None) or line.quantity < 1:
-            raise RequestError(validation.NO_ITEMS, field="lines")
-        if line.item is not None and line.quantity > line.item.max_per_household:
-            raise RequestError(
-                validation.TOO_MANY % {"limit": line.item.max_per_household}, field="lines"
-            )
-    if data.fulfilment == Fulfilment.PICKUP:
-        if data.pickup_location is None:
-            raise RequestError(validation.PICKUP_LOCATION_REQUIRED, field="pickup_location")
-    elif not data.contact.address.strip():
-        raise RequestError(validation.ADDRESS_REQUIRED, field="address")
+def _refusal(problem: Problem) -> ServiceError:
+    return ServiceError(problem.message, field=problem.field, index=problem.index)
 
 
 def _sealed_fields(contact: Contact, fulfilment: str) -> dict[str, Any]:
@@ -132,19 +87,34 @@ def _sealed_fields(contact: Contact, fulfilment: str) -> dict[str, Any]:
     }
 
 
+def _open_duplicate_exists(sealed: Mapping[str, Any]) -> bool:
+    """An open request with the same phone or address (by blind index). An empty index
+    (no address, for pickup) matches nothing."""
+    same = Q(phone_index=sealed["phone_index"])
+    if sealed["address_index"]:
+        same |= Q(address_index=sealed["address_index"])
+    return SealedContact.objects.filter(same, request__status__in=OPEN_STATUSES).exists()
+
+
 def request_submit(
     *, data: RequestInput, channel: str = Channel.WEB, entered_by: User | None = None
 ) -> SubmittedRequest:
-    """Accept a household's request: seal the contact, flag possible duplicates.
+    """Accept a household's request: check it by the request rules (ServiceError, invalid,
+    for the first problem), seal the contact, flag possible duplicates.
 
     The status secret is returned once and stored only as a hash. Not idempotent: each
     call is a new request. Enqueues matching after commit. A reference code that another
     request took meanwhile (one chance in billions) is drawn again.
     """
+    reading, zone = request_check.read_input(data)
+    if reading.problems:
+        raise _refusal(reading.problems[0])
+    assert zone is not None
     for _attempt in range(5):
         reference = new_reference()
         try:
-            return _submit(data, channel=channel, entered_by=entered_by, reference=reference)
+            with transaction.atomic():
+                return _submit(data, reading, zone, channel, entered_by, reference)
         except IntegrityError:
             if not HouseholdRequest.objects.filter(reference=reference).exists():
                 raise
@@ -152,41 +122,40 @@ def request_submit(
 
 
 def _submit(
-    data: RequestInput, *, channel: str, entered_by: User | None, reference: str
+    data: RequestInput,
+    reading: Reading,
+    zone: Zone,
+    channel: str,
+    entered_by: User | None,
+    reference: str,
 ) -> SubmittedRequest:
-    zone = data.zone if data.zone is not None and data.zone.active else None
-    zone = zone or lookups.zone_for_postal_code(data.postal_code)
-    if zone is None:
-        raise RequestError(validation.UNKNOWN_POSTAL_CODE, field="postal_code")
-    _check(data)
-    sealed = _sealed_fields(data.contact, data.fulfilment)
+    clean = reading.values
+    sealed = _sealed_fields(Contact(**reading.contact_values), clean["fulfilment"])
     secret = secrets.token_urlsafe(STATUS_SECRET_BYTES)
-    request = HouseholdRequest(
+    pickup = clean["fulfilment"] == Fulfilment.PICKUP
+    request = HouseholdRequest.objects.create(
         reference=reference,
         status_secret_hash=hash_secret(secret),
         language=data.language,
-        adults=data.adults,
-        children=data.children,
-        infants=data.infants,
-        dietary_needs=sorted(set(data.dietary_needs)),
-        preferred_days=list(dict.fromkeys(data.preferred_days)),
+        adults=clean["adults"],
+        children=clean["children"],
+        infants=clean["infants"],
+        dietary_needs=sorted(clean["dietary_needs"]),
+        preferred_days=clean["preferred_days"],
         zone=zone,
-        fulfilment=data.fulfilment,
-        pickup_location=data.pickup_location if data.fulfilment == Fulfilment.PICKUP else None,
+        fulfilment=clean["fulfilment"],
+        pickup_location_id=clean["pickup_location"] if pickup else None,
         channel=channel,
         entered_by=entered_by,
-        # Computed by the database as the request is written.
-        possible_duplicate=lookups.open_duplicate(
-            phone_index=sealed["phone_index"], address_index=sealed["address_index"]
-        ),
+        possible_duplicate=_open_duplicate_exists(sealed),
     )
-    lines = [
-        RequestLine(request=request, item=line.item, category=line.category, quantity=line.quantity)
-        for line in data.lines
-    ]
-    # Plain INSERTs (one statement on PostgreSQL): the ORM's insert compiler and a round
-    # trip per row would cost more than all the rest of a submission together.
-    rows.insert_tree(request, [*lines, SealedContact(request=request, **sealed)])
+    RequestLine.objects.bulk_create(
+        RequestLine(
+            request=request, item_id=line.item, category_id=line.category, quantity=line.quantity
+        )
+        for line in reading.lines
+    )
+    SealedContact.objects.create(request=request, **sealed)
     announce(Event.REQUEST_SUBMITTED)
     return SubmittedRequest(request=request, status_secret=secret)
 
@@ -205,7 +174,7 @@ def request_cancel(*, request_id: int) -> HouseholdRequest:
     if request.status == RequestStatus.CANCELLED:
         return request
     if request.status not in OPEN_STATUSES:
-        raise RequestError(CANNOT_CANCEL)
+        raise ServiceError(CANNOT_CANCEL, kind=Kind.CONFLICT)
     _finish(request, RequestStatus.CANCELLED)
     return request
 
@@ -225,12 +194,18 @@ def _finish(request: HouseholdRequest, status: RequestStatus, reason: str = "") 
 
 @transaction.atomic
 def request_update_contact(*, request_id: int, contact: Contact) -> None:
-    """Replace the sealed contact of an open request. Write-only: nothing is read back."""
+    """Replace the sealed contact of an open request, checked by the request rules.
+    Write-only: nothing is read back. Locks the request row."""
+    reading = request_rules.read_contact(vars(contact))
+    if reading.problems:
+        raise _refusal(reading.problems[0])
     request = _lock(request_id)
     if request.status not in OPEN_STATUSES:
-        raise RequestError(CANNOT_UPDATE)
-    if request.fulfilment == Fulfilment.DELIVERY and not contact.address.strip():
-        raise RequestError(validation.ADDRESS_REQUIRED, field="address")
+        raise ServiceError(CANNOT_UPDATE, kind=Kind.CONFLICT)
+    problem = request_rules.address_problem(request.fulfilment, reading.values["address"])
+    if problem is not None:
+        raise ServiceError(problem, field="address")
+    contact = Contact(**reading.contact_values)
     SealedContact.objects.update_or_create(
         request=request,
         defaults={**_sealed_fields(contact, request.fulfilment), "sealed_at": timezone.now()},
@@ -244,7 +219,7 @@ def request_set_urgency(*, request_id: int, urgency: int) -> HouseholdRequest:
     """Organizer triage. Idempotent."""
     request = _lock(request_id)
     if request.status not in OPEN_STATUSES:
-        raise RequestError(NOT_OPEN)
+        raise ServiceError(NOT_OPEN, kind=Kind.CONFLICT)
     request.urgency = Urgency(urgency)
     request.updated_at = timezone.now()
     request.save(update_fields=["urgency", "updated_at"])
@@ -255,12 +230,12 @@ def request_set_urgency(*, request_id: int, urgency: int) -> HouseholdRequest:
 def request_close_unfulfilled(*, request_id: int, reason: str) -> HouseholdRequest:
     """Organizer closes a request that will not be filled. Idempotent once closed."""
     if not reason.strip():
-        raise RequestError(CLOSE_REASON_REQUIRED, field="reason")
+        raise ServiceError(CLOSE_REASON_REQUIRED, field="reason")
     request = _lock(request_id)
     if request.status == RequestStatus.CLOSED:
         return request
     if request.status not in OPEN_STATUSES:
-        raise RequestError(NOT_OPEN)
+        raise ServiceError(NOT_OPEN, kind=Kind.CONFLICT)
     _finish(request, RequestStatus.CLOSED, reason)
     return request
 
@@ -298,7 +273,7 @@ def request_mark_delivered(*, request_id: int) -> HouseholdRequest:
     if request.status == RequestStatus.DELIVERED:
         return request
     if request.status not in OPEN_STATUSES:
-        raise RequestError(NOT_OPEN)
+        raise ServiceError(NOT_OPEN, kind=Kind.CONFLICT)
     allocation.allocations_consume_for_request(request_id=request.pk, reason="delivered")
     _finish(request, RequestStatus.DELIVERED)
     return request

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
@@ -11,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from household_requests import selectors, services, submission
+from household_requests import selectors, services
+from household_requests.flood_limit import submission_allowed
 from household_requests.forms import CloseForm, RequestForm, UpdateContactForm, UrgencyForm
-from household_requests.intake import status_path, status_url, submission_allowed
 from household_requests.models import Channel, HouseholdRequest, RequestStatus, Urgency, Zone
-from household_requests.services import RequestError, SubmittedRequest
-from household_requests.submission import Reading
+from household_requests.services import SubmittedRequest
+from household_requests.status_links import status_path, status_url
 from mutualaid.csvexport import csv_response
+from mutualaid.errors import ServiceError, show_error
 from mutualaid.roles import acting_user, organizer_required
 
 CONTACT_FIELDS = ("name", "phone", "address", "notes")
@@ -29,46 +33,50 @@ def _form_page(request: HttpRequest, template: str, form: RequestForm) -> HttpRe
     )
 
 
-def _accept(request: HttpRequest, reading: Reading, *, channel: str) -> SubmittedRequest | None:
-    """Submit a valid reading; a refusal from the service is added to the reading."""
+def _read_form(request: HttpRequest) -> RequestForm:
+    if request.method != "POST":
+        return RequestForm(language=get_language() or "en")
+    return RequestForm(request.POST, language=get_language() or "en")
+
+
+def _accept(request: HttpRequest, form: RequestForm, *, channel: str) -> SubmittedRequest | None:
+    """Submit a valid form; a refusal from the service is shown on the form."""
     try:
-        submitted = services.request_submit(
-            data=reading.request_input(get_language() or "en"),
+        # Not logged: a line with the reference and the time, beside a proxy's access log,
+        # would tie a family's request to their network address.
+        return services.request_submit(
+            data=form.request_input(),
             channel=channel,
             entered_by=acting_user(request) if channel == Channel.HOTLINE else None,
         )
-    except RequestError as error:
-        reading.fail(error.field, error.message)
+    except ServiceError as error:
+        show_error(request, error, form)
         return None
-    # Not logged: a line with the reference and the time, beside a proxy's access log,
-    # would tie a family's request to their network address.
-    return submitted
 
 
 def _slow_down(request: HttpRequest) -> HttpResponse:
     return render(request, "household_requests/slow_down.html", status=429)
 
 
+def _received(path: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(f"{path}?received=1", status=303)
+
+
 @sensitive_post_parameters(*CONTACT_FIELDS)
 def request_form(request: HttpRequest) -> HttpResponse:
     """The public form. An accepted request answers with a redirect to the family's own
     status page, so reloading the answer never sends the request a second time."""
-    template = "household_requests/request_form.html"
-    if request.method != "POST":
-        return _form_page(request, template, RequestForm())
-    reading = submission.read_request(request.POST)
-    if reading.spam:
+    form = _read_form(request)
+    if form.is_bound and form.is_spam:
         # Bots get the answer a family gets, to a link that opens nothing; nothing is stored.
-        decoy = status_path(services.new_reference(), services.new_reference())
-        return HttpResponseRedirect(f"{decoy}?received=1", status=303)
-    if reading.is_valid:
+        return _received(status_path(services.new_reference(), services.new_reference()))
+    if form.is_bound and form.is_valid():
         if not submission_allowed(request):
             return _slow_down(request)
-        submitted = _accept(request, reading, channel=Channel.WEB)
+        submitted = _accept(request, form, channel=Channel.WEB)
         if submitted is not None:
-            path = status_path(submitted.request.reference, submitted.status_secret)
-            return HttpResponseRedirect(f"{path}?received=1", status=303)
-    return _form_page(request, template, RequestForm(request.POST, reading=reading))
+            return _received(status_path(submitted.request.reference, submitted.status_secret))
+    return _form_page(request, "household_requests/request_form.html", form)
 
 
 @organizer_required
@@ -76,24 +84,22 @@ def request_form(request: HttpRequest) -> HttpResponse:
 def hotline_form(request: HttpRequest) -> HttpResponse:
     """The same form for a volunteer taking a call. The answer shows the reference and the
     private link to read out; the volunteer's browser keeps no link to the request."""
-    template = "household_requests/hotline_form.html"
-    if request.method != "POST":
-        return _form_page(request, template, RequestForm())
-    reading = submission.read_request(request.POST)
-    if reading.is_valid:
+    form = _read_form(request)
+    if form.is_bound and form.is_valid():
         if not submission_allowed(request, hotline=True):
             return _slow_down(request)
-        submitted = _accept(request, reading, channel=Channel.HOTLINE)
+        submitted = _accept(request, form, channel=Channel.HOTLINE)
         if submitted is not None:
+            reference = submitted.request.reference
             return render(
                 request,
                 "household_requests/thanks.html",
                 {
-                    "reference": submitted.request.reference,
-                    "status_url": status_url(request, submitted),
+                    "reference": reference,
+                    "status_url": status_url(request, reference, submitted.status_secret),
                 },
             )
-    return _form_page(request, template, RequestForm(request.POST, reading=reading))
+    return _form_page(request, "household_requests/hotline_form.html", form)
 
 
 @sensitive_post_parameters(*CONTACT_FIELDS)
@@ -107,10 +113,8 @@ def status_page(request: HttpRequest, reference: str, secret: str) -> HttpRespon
                 services.request_update_contact(
                     request_id=household_request.pk, contact=contact_form.contact()
                 )
-            except RequestError as error:
-                contact_form.add_error(
-                    error.field if error.field in contact_form.fields else None, error.message
-                )
+            except ServiceError as error:
+                show_error(request, error, contact_form)
             else:
                 messages.success(request, _("Thank you. Your new details are saved."))
                 return redirect(request.path)
@@ -134,8 +138,8 @@ def status_cancel(request: HttpRequest, reference: str, secret: str) -> HttpResp
     household_request = selectors.request_for_status_page(reference, secret)
     try:
         services.request_cancel(request_id=household_request.pk)
-    except RequestError as error:
-        messages.error(request, str(error.message))
+    except ServiceError as error:
+        show_error(request, error)
     else:
         messages.success(request, _("Your request is cancelled. Nothing more will happen."))
     return redirect(
@@ -183,43 +187,32 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The queue's CSV, a column's name beside its value: never a contact field.
+QUEUE_CSV_COLUMNS: list[tuple[str, Callable[[HouseholdRequest], object]]] = [
+    ("reference", attrgetter("reference")),
+    ("status", attrgetter("status")),
+    ("zone", attrgetter("zone.name")),
+    ("urgency", lambda r: r.get_urgency_display()),
+    ("adults", attrgetter("adults")),
+    ("children", attrgetter("children")),
+    ("infants", attrgetter("infants")),
+    ("fulfilment", attrgetter("fulfilment")),
+    ("channel", attrgetter("channel")),
+    ("possible_duplicate", attrgetter("possible_duplicate")),
+    ("units_requested", attrgetter("units_requested")),  # annotated by request_queue
+    ("units_allocated", attrgetter("units_allocated")),
+    ("submitted_at", lambda r: r.submitted_at.isoformat()),
+]
+
+
 @organizer_required
 def queue_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The queue as CSV for meetings and grants. Never any contact field."""
     filters = _queue_filters(request)
     requests = selectors.request_queue(**filters)  # type: ignore[arg-type]
-    header = [
-        "reference",
-        "status",
-        "zone",
-        "urgency",
-        "adults",
-        "children",
-        "infants",
-        "fulfilment",
-        "channel",
-        "possible_duplicate",
-        "units_requested",
-        "units_allocated",
-        "submitted_at",
-    ]
+    header = [name for name, _value in QUEUE_CSV_COLUMNS]
     rows = (
-        [
-            r.reference,
-            r.status,
-            r.zone.name,
-            r.get_urgency_display(),
-            r.adults,
-            r.children,
-            r.infants,
-            r.fulfilment,
-            r.channel,
-            r.possible_duplicate,
-            r.units_requested,  # type: ignore[attr-defined]
-            r.units_allocated,  # type: ignore[attr-defined]
-            r.submitted_at.isoformat(),
-        ]
-        for r in requests.iterator(chunk_size=500)
+        [value(r) for _name, value in QUEUE_CSV_COLUMNS] for r in requests.iterator(chunk_size=500)
     )
     return csv_response("requests.csv", header, rows)
 
@@ -250,8 +243,8 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     messages.success(request, _("Request closed."))
                     return redirect("household_requests:queue_detail", pk=pk)
-        except RequestError as error:
-            messages.error(request, str(error.message))
+        except ServiceError as error:
+            show_error(request, error)
     return render(
         request,
         "household_requests/queue_detail.html",

@@ -7,17 +7,24 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from household_requests.models import Zone, ZonePostalCode
-from household_requests.validation import normalize_postal_code
+from household_requests.request_rules import normalize_postal_code
 
 
 @transaction.atomic
-def zone_save(*, name: str, postal_codes: Iterable[str], zone: Zone | None = None) -> Zone:
-    """Create or rename a zone and set its postal codes (moving codes from other zones)."""
-    if zone is None:
-        zone = Zone.objects.create(name=name)
-    elif zone.name != name:
-        zone.name = name
-        zone.save(update_fields=["name"])
+def zone_save(
+    *,
+    name: str,
+    postal_codes: Iterable[str],
+    zone: Zone | None = None,
+    active: bool | None = None,
+) -> Zone:
+    """Create or change a zone and set its postal codes, normalized as the request rules
+    read them (moving codes from other zones). The API and the admin both save here."""
+    zone = zone if zone is not None else Zone()
+    zone.name = name
+    if active is not None:
+        zone.active = active
+    zone.save()
     codes = sorted({normalize_postal_code(code) for code in postal_codes if code.strip()})
     ZonePostalCode.objects.filter(zone=zone).exclude(code__in=codes).delete()
     ZonePostalCode.objects.filter(code__in=codes).exclude(zone=zone).delete()

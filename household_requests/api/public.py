@@ -5,24 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import get_language
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.fields import empty
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from household_requests import lookups, selectors, services, validation
-from household_requests.contacts import Contact
-from household_requests.intake import status_url, submission_allowed
-from household_requests.models import (
-    Channel,
-    Fulfilment,
-)
-from inventory.models import Category, Item, Location
+from household_requests import request_check, selectors, services
+from household_requests import request_rules as rules
+from household_requests.flood_limit import submission_allowed
+from household_requests.models import Channel, Fulfilment
+from household_requests.request_rules import Problem
+from household_requests.status_links import status_url
+from mutualaid.errors import NON_FIELD
 
 
 class RequestFloodThrottle(BaseThrottle):
@@ -37,153 +38,142 @@ class RequestFloodThrottle(BaseThrottle):
         return float(settings.REQUEST_RATE_WINDOW_SECONDS)
 
 
-def _plain_text(limit: int, *, required: bool = True) -> serializers.CharField:
-    return serializers.CharField(
-        max_length=limit,
-        required=required,
-        allow_blank=not required,
-        default="" if not required else serializers.empty,
-        validators=[validation.validate_plain_text],
-        write_only=True,
-    )
+class AsSent(serializers.Field):
+    """A value passed on as the body holds it: the request rules read and check it, as
+    they do what the form posts. Missing or null is "not given" to the rules, whose
+    message a family also reads on the form; `required` only documents it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_null=True, **{"required": False, **kwargs})
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        return (True, None) if data is empty or data is None else (False, data)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+def _documented(schema: Any) -> type[AsSent]:
+    """An AsSent field that the API's schema describes as `schema`."""
+
+    class Documented(AsSent):
+        pass
+
+    return extend_schema_field(schema)(Documented)
+
+
+def _values(choices: list[tuple[str, Any]]) -> list[str]:
+    return [value for value, _label in choices]
+
+
+Number = _documented(OpenApiTypes.INT)
+Text = _documented(OpenApiTypes.STR)
+Tick = _documented(OpenApiTypes.BOOL)
+FulfilmentChoice = _documented({"type": "string", "enum": Fulfilment.values})
+DietaryNeeds = _documented(
+    {"type": "array", "items": {"type": "string", "enum": _values(rules.DIETARY_CHOICES)}}
+)
+Days = _documented({"type": "array", "items": {"type": "string", "enum": rules.WEEKDAYS}})
 
 
 class PublicLineSerializer(serializers.Serializer[Any]):
-    item = serializers.PrimaryKeyRelatedField(
-        queryset=Item.objects.filter(active=True), required=False, allow_null=True
-    )
-    category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.all(), required=False, allow_null=True
-    )
-    quantity = serializers.IntegerField(min_value=1, max_value=100)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        item, category = attrs.get("item"), attrs.get("category")
-        if (item is None) == (category is None):
-            raise ValidationError({"item": [str(validation.NO_ITEMS)]})
-        if item is not None and attrs["quantity"] > item.max_per_household:
-            raise ValidationError(
-                {"quantity": [str(validation.TOO_MANY % {"limit": item.max_per_household})]}
-            )
-        return attrs
+    item = Number(help_text="An item's id; or instead `category`.")
+    category = Number(help_text="A category's id: any item of it.")
+    quantity = Number(required=True)
 
 
 class PublicRequestSerializer(serializers.Serializer[Any]):
-    """What a partner app sends for a family. Contact fields are write-only."""
+    """What a partner app sends for a family: the shape of the body. The values are read
+    by the request rules, as the form's are. Contact fields are write-only."""
 
     language = serializers.ChoiceField(
-        choices=[code for code, _name in settings.LANGUAGES], default="en"
+        choices=[code for code, _name in settings.LANGUAGES], required=False
     )
-    postal_code = serializers.CharField(max_length=10)
-    adults = serializers.IntegerField(min_value=0, max_value=20, default=1)
-    children = serializers.IntegerField(min_value=0, max_value=20, default=0)
-    infants = serializers.IntegerField(min_value=0, max_value=20, default=0)
-    name = _plain_text(validation.NAME_MAX)
-    phone = serializers.CharField(
-        max_length=validation.PHONE_MAX, validators=[validation.validate_phone], write_only=True
-    )
-    address = _plain_text(validation.ADDRESS_MAX, required=False)
-    notes = _plain_text(validation.NOTES_MAX, required=False)
-    safe_to_call = serializers.BooleanField(default=True, write_only=True)
-    safe_to_text = serializers.BooleanField(default=True, write_only=True)
-    fulfilment = serializers.ChoiceField(choices=Fulfilment.choices, default=Fulfilment.DELIVERY)
-    pickup_location = serializers.PrimaryKeyRelatedField(
-        queryset=Location.objects.filter(active=True), required=False, allow_null=True
-    )
-    dietary_needs = serializers.ListField(
-        child=serializers.CharField(max_length=30), required=False, max_length=20
-    )
-    preferred_days = serializers.ListField(
-        child=serializers.ChoiceField(choices=["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
-        required=False,
-        max_length=7,
-    )
-    lines = PublicLineSerializer(many=True, allow_empty=False)
+    postal_code = Text(required=True)
+    adults = Number(help_text="Not given: 1.")
+    children = Number()
+    infants = Number()
+    name = Text(required=True, write_only=True)
+    phone = Text(required=True, write_only=True)
+    address = Text(write_only=True, help_text="Needed for delivery, not for pickup.")
+    notes = Text(write_only=True)
+    safe_to_call = Tick(write_only=True, help_text="Not given: false.")
+    safe_to_text = Tick(write_only=True, help_text="Not given: false.")
+    fulfilment = FulfilmentChoice(help_text="Not given: delivery.")
+    pickup_location = Number(help_text="A location's id, for pickup.")
+    dietary_needs = DietaryNeeds()
+    preferred_days = Days()
+    lines = PublicLineSerializer(many=True, required=False, allow_null=True)
 
-    def validate_postal_code(self, value: str) -> str:
-        code = validation.normalize_postal_code(value)
-        if lookups.zone_for_postal_code(code) is None:
-            raise ValidationError(str(validation.UNKNOWN_POSTAL_CODE))
-        return code
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["adults"] + attrs["children"] + attrs["infants"] < 1:
-            raise ValidationError({"adults": [str(validation.HOUSEHOLD_EMPTY)]})
-        if attrs["fulfilment"] == Fulfilment.PICKUP:
-            if not attrs.get("pickup_location"):
-                raise ValidationError(
-                    {"pickup_location": [str(validation.PICKUP_LOCATION_REQUIRED)]}
-                )
-        elif not attrs.get("address", "").strip():
-            raise ValidationError({"address": [str(validation.ADDRESS_REQUIRED)]})
-        if len(attrs["lines"]) > 60:
-            raise ValidationError({"lines": ["Too many lines."]})
-        return attrs
+def _errors(problems: list[Problem]) -> dict[str, Any]:
+    """DRF's shape: `{"field": [messages]}`, and `{"lines": [{}, {"field": [...]}]}` for
+    the lines at fault."""
+    detail: dict[str, Any] = {}
+    lines: dict[int, dict[str, list[str]]] = {}
+    for problem in problems:
+        where = detail if problem.index is None else lines.setdefault(problem.index, {})
+        where.setdefault(problem.field or NON_FIELD, []).append(problem.message)
+    if lines:
+        detail["lines"] = [lines.get(index, {}) for index in range(max(lines) + 1)]
+    return detail
 
 
 class PublicRequestView(APIView):
-    """POST a household request for a family; answers its reference and private status URL."""
+    """POST a household request for a family; answers its reference and private status URL.
+
+    Messages are in the family's language (`language`), as the form shows them."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_classes = [RequestFloodThrottle]
+    language: str | None = None  # the family's, once the body is read
 
     @extend_schema(
         request=PublicRequestSerializer,
         responses={
             201: inline_serializer(
                 "SubmittedRequest",
-                {"reference": serializers.CharField(), "status_url": serializers.URLField()},
+                {
+                    "reference": serializers.CharField(),
+                    "status_url": serializers.URLField(),
+                    "language": serializers.CharField(),
+                },
             )
         },
     )
     def post(self, request: Request) -> Response:
-        serializer = PublicRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            submitted = services.request_submit(
-                data=services.RequestInput(
-                    postal_code=data["postal_code"],
-                    contact=Contact(
-                        name=data["name"].strip(),
-                        phone=data["phone"].strip(),
-                        address=data.get("address", "").strip(),
-                        notes=data.get("notes", "").strip(),
-                        safe_to_call=data["safe_to_call"],
-                        safe_to_text=data["safe_to_text"],
-                    ),
-                    lines=[
-                        services.LineInput(
-                            item=line.get("item"),
-                            category=line.get("category"),
-                            quantity=line["quantity"],
-                        )
-                        for line in data["lines"]
-                    ],
-                    adults=data["adults"],
-                    children=data["children"],
-                    infants=data["infants"],
-                    language=data["language"],
-                    fulfilment=data["fulfilment"],
-                    pickup_location=data.get("pickup_location"),
-                    dietary_needs=data.get("dietary_needs", []),
-                    preferred_days=data.get("preferred_days", []),
-                ),
-                channel=Channel.API,
-            )
-        except services.RequestError as error:
-            raise ValidationError(
-                {error.field or "non_field_errors": [str(error.message)]}
-            ) from None
+        body = PublicRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.language = (
+            body.validated_data.get("language")
+            or translation.get_language()
+            or settings.LANGUAGE_CODE
+        )
+        with translation.override(self.language):
+            checked = request_check.check_request(body.validated_data, language=self.language)
+            if checked.data is None:
+                raise ValidationError(_errors(checked.problems))
+            submitted = services.request_submit(data=checked.data, channel=Channel.API)
+        reference = submitted.request.reference
         return Response(
             {
-                "reference": submitted.request.reference,
-                "status_url": status_url(request, submitted),
-                "language": get_language(),
+                "reference": reference,
+                "status_url": status_url(request, reference, submitted.status_secret),
+                "language": self.language,
             },
             status=status.HTTP_201_CREATED,
         )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if self.language is None:  # refused before the body was read
+            return super().handle_exception(exc)
+        # A refusal from the service reads in the family's language too.
+        with translation.override(self.language):
+            return super().handle_exception(exc)
 
 
 class NeedSerializer(serializers.Serializer[Any]):

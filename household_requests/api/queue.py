@@ -11,7 +11,6 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -118,10 +117,7 @@ class RequestQueueViewSet(viewsets.ReadOnlyModelViewSet[HouseholdRequest]):
         household_request = self.get_object()
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            run(household_request.pk, serializer.validated_data)
-        except services.RequestError as error:
-            raise ValidationError({error.field or "status": [str(error.message)]}) from None
+        run(household_request.pk, serializer.validated_data)  # a ServiceError answers by its kind
         return Response(self.get_serializer(self.get_queryset().get(pk=household_request.pk)).data)
 
     @extend_schema(request=UrgencySerializer, responses=QueueRequestSerializer)

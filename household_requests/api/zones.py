@@ -6,9 +6,7 @@ from typing import Any
 
 from rest_framework import mixins, serializers, viewsets
 
-from household_requests.models import (
-    Zone,
-)
+from household_requests.models import Zone
 from household_requests.zones import zone_save
 from mutualaid.roles import OrganizerWritesMembersRead
 
@@ -38,7 +36,7 @@ class ZoneViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet[Zone],
 ):
-    """Zones and their postal codes: members read, organizers write."""
+    """Writes go through `zone_save`, as the admin's do."""
 
     permission_classes = [OrganizerWritesMembersRead]
     serializer_class = ZoneSerializer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from household_requests import services
 from household_requests.contacts import Contact
 from household_requests.models import Zone
@@ -30,6 +32,40 @@ def contact(**overrides: object) -> Contact:
     }
     fields.update(overrides)
     return Contact(**fields)  # type: ignore[arg-type]
+
+
+def request_payload(item: Item, quantity: int = 2, **overrides: Any) -> dict[str, Any]:
+    """A good body for POST /api/v1/public/requests/ (the contract's names): `quantity` of
+    `item`, delivered. `as_form` turns it into what the request form posts."""
+    payload: dict[str, Any] = {
+        "postal_code": "55407",
+        "adults": 2,
+        "children": 1,
+        "infants": 0,
+        "fulfilment": "delivery",
+        "name": SECRET_NAME,
+        "phone": SECRET_PHONE,
+        "address": SECRET_ADDRESS,
+        "notes": SECRET_NOTES,
+        "lines": [{"item": item.pk, "quantity": quantity}],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def as_form(payload: dict[str, Any], **form_only: Any) -> dict[str, Any]:
+    """The same request as the form posts it: an amount next to each line's item
+    (`item_<id>`), the consent box ticked; no language (the page's own is used)."""
+    data = {
+        name: value
+        for name, value in payload.items()
+        if name not in ("lines", "language") and value is not None
+    }
+    for line in payload.get("lines") or []:
+        data[f"item_{line['item']}"] = line["quantity"]
+    data["consent"] = "on"
+    data.update(form_only)
+    return data
 
 
 def submit(

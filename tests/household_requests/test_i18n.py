@@ -16,17 +16,17 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 from django.conf import settings
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.utils.html import escape
 from django.utils.translation import gettext, ngettext, override
 from django_stubs_ext import StrPromise
 
-from household_requests import submission, validation
+from household_requests import request_rules as rules
 from household_requests.models import HouseholdRequest
 from household_requests.zones import zone_save
 from inventory.models import Item
+from tests.household_requests.factories import as_form, request_payload
 from tests.inventory.factories import ItemFactory
 
 LANGUAGES = ["es", "so", "hmn"]
@@ -184,11 +184,6 @@ def test_it_compiles_every_translation(language: str) -> None:
 # --- the public form in each language --------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fresh_limits() -> None:
-    cache.clear()
-
-
 @pytest.fixture
 def rice(db: None) -> Item:
     zone_save(name="Phillips", postal_codes=[POSTAL_CODE])
@@ -196,20 +191,7 @@ def rice(db: None) -> Item:
 
 
 def valid_form(rice: Item, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "adults": 2,
-        "children": 1,
-        "infants": 0,
-        "postal_code": POSTAL_CODE,
-        "fulfilment": "delivery",
-        "name": "Hodan",
-        "phone": "612-555-0142",
-        "address": "2400 Elliot Avenue, Apt 3",
-        "consent": "on",
-        f"item_{rice.pk}": 2,
-    }
-    data.update(overrides)
-    return data
+    return as_form(request_payload(rice, **{"postal_code": POSTAL_CODE, **overrides}))
 
 
 def choose_language(client: Client, language: str) -> str:
@@ -232,7 +214,7 @@ def test_it_shows_the_form_in_the_chosen_language(client: Client, rice: Item, la
         text = translated(language, msgid)
         assert text != msgid
         assert_shows(body, text)
-    assert_shows(body, translated(language, submission.DIETARY_CHOICES[1][1]))
+    assert_shows(body, translated(language, rules.DIETARY_CHOICES[1][1]))
     assert "Send my request" not in body and ">Adults" not in body
     assert f'value="{language}" lang="{language}" aria-current="true"' in body
 
@@ -298,23 +280,23 @@ class Invalid(NamedTuple):
 
 INVALID = {
     "empty household": Invalid(
-        {"adults": 0, "children": 0, "infants": 0}, "adults", validation.HOUSEHOLD_EMPTY
+        {"adults": 0, "children": 0, "infants": 0}, "adults", rules.HOUSEHOLD_EMPTY
     ),
     "unknown postal code": Invalid(
-        {"postal_code": "99999"}, "postal_code", validation.UNKNOWN_POSTAL_CODE
+        {"postal_code": "99999"}, "postal_code", rules.UNKNOWN_POSTAL_CODE
     ),
     "endless address": Invalid(
         {"address": "A" * 10_000},
         "address",
-        submission.TOO_LONG,
-        {"limit_value": validation.ADDRESS_MAX},
+        rules.TOO_LONG,
+        {"limit_value": rules.ADDRESS_MAX},
     ),
     "control characters in the name": Invalid(
-        {"name": "Hodan\x00\x07"}, "name", validation.PLAIN_TEXT_ONLY
+        {"name": "Hodan\x00\x07"}, "name", rules.PLAIN_TEXT_ONLY
     ),
-    "emoji in the name": Invalid({"name": "Hodan \U0001f600"}, "name", validation.PLAIN_TEXT_ONLY),
+    "emoji in the name": Invalid({"name": "Hodan \U0001f600"}, "name", rules.PLAIN_TEXT_ONLY),
     "markup in the notes": Invalid(
-        {"notes": "<script>alert(1)</script>"}, "notes", validation.PLAIN_TEXT_ONLY
+        {"notes": "<script>alert(1)</script>"}, "notes", rules.PLAIN_TEXT_ONLY
     ),
 }
 

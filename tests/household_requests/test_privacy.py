@@ -10,15 +10,19 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client, override_settings
 from django.utils.log import AdminEmailHandler
+from rest_framework.test import APIClient
 
 from household_requests import services
 from household_requests.models import HouseholdRequest
+from inventory.models import Item
 from tests.household_requests.factories import (
     SECRET_ADDRESS,
     SECRET_NAME,
     SECRET_NOTES,
     SECRET_PHONE,
+    as_form,
     make_zone,
+    request_payload,
     submit,
 )
 from tests.inventory.factories import ItemFactory
@@ -53,36 +57,30 @@ def test_it_keeps_contacts_out_of_the_admin():
     assert client.get("/admin/household_requests/sealedcontact/").status_code == 404
 
 
-def _form(item_pk: int) -> dict[str, Any]:
-    return {
-        "adults": 1,
-        "postal_code": "55407",
-        "fulfilment": "delivery",
-        "name": SECRET_NAME,
-        "phone": SECRET_PHONE,
-        "address": SECRET_ADDRESS,
-        "notes": SECRET_NOTES,
-        "consent": "on",
-        f"item_{item_pk}": 1,
-    }
-
-
-@override_settings(ADMINS=[("Ops", "ops@example.org")], DEBUG=False)
-def test_it_keeps_contacts_out_of_logs_and_error_reports_of_a_failing_request(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-):
+@pytest.fixture
+def failing_submit(monkeypatch: pytest.MonkeyPatch) -> Item:
+    """Every submission fails after its checks; answers the item to ask for."""
     make_zone()
-    item = ItemFactory.create()
 
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(services, "request_submit", broken)
+    return ItemFactory.create()
+
+
+@override_settings(ADMINS=[("Ops", "ops@example.org")], DEBUG=False)
+def test_it_keeps_contacts_out_of_logs_and_error_reports_of_a_failing_request(
+    failing_submit: Item, caplog: pytest.LogCaptureFixture
+):
+    item = failing_submit
     handler = AdminEmailHandler(include_html=True)  # the HTML report shows POST and locals
     logging.getLogger("django.request").addHandler(handler)
     try:
         with caplog.at_level(logging.DEBUG):
-            response = Client(raise_request_exception=False).post("/request/", _form(item.pk))
+            response = Client(raise_request_exception=False).post(
+                "/request/", as_form(request_payload(item))
+            )
     finally:
         logging.getLogger("django.request").removeHandler(handler)
 
@@ -101,13 +99,29 @@ def test_it_keeps_contacts_out_of_logs_and_error_reports_of_a_failing_request(
     assert_no_secret("\n".join(str(record.__dict__) for record in caplog.records))
 
 
+def test_it_keeps_contacts_out_of_logs_of_a_failing_api_request(
+    failing_submit: Item, caplog: pytest.LogCaptureFixture
+):
+    client = APIClient(raise_request_exception=False)
+    with caplog.at_level(logging.DEBUG):
+        response = client.post(
+            "/api/v1/public/requests/", request_payload(failing_submit), format="json"
+        )
+
+    assert response.status_code == 500
+    assert "database went away" in caplog.text
+    assert_no_secret(caplog.text)
+    assert_no_secret(response.content.decode())
+    assert HouseholdRequest.objects.count() == 0
+
+
 def test_it_logs_nothing_personal_on_a_good_request(caplog: pytest.LogCaptureFixture):
     make_zone()
     item = ItemFactory.create()
 
     with caplog.at_level(logging.DEBUG):
         # Following the redirect: the family's status page logs nothing personal either.
-        response = Client().post("/request/", _form(item.pk), follow=True)
+        response = Client().post("/request/", as_form(request_payload(item)), follow=True)
 
     assert response.status_code == 200 and response.redirect_chain[0][1] == 303
     assert HouseholdRequest.objects.count() == 1

@@ -16,6 +16,8 @@ from tests.household_requests.factories import (
     SECRET_NAME,
     SECRET_NOTES,
     SECRET_PHONE,
+    as_form,
+    request_payload,
     submit,
 )
 from tests.inventory.factories import ItemFactory
@@ -109,18 +111,7 @@ def test_it_takes_a_hotline_request_without_showing_it_back(organizer: User):
     client = page_client(organizer)
 
     response = client.post(
-        "/requests/hotline/",
-        {
-            "adults": 1,
-            "postal_code": "55404",
-            "fulfilment": "delivery",
-            "name": SECRET_NAME,
-            "phone": SECRET_PHONE,
-            "address": SECRET_ADDRESS,
-            "notes": SECRET_NOTES,
-            "consent": "on",
-            f"item_{item.pk}": 1,
-        },
+        "/requests/hotline/", as_form(request_payload(item, 1, postal_code="55404"))
     )
 
     request = HouseholdRequest.objects.get()
@@ -231,25 +222,14 @@ def test_it_serves_zones_to_members_and_lets_organizers_write(
 
 
 def test_it_limits_how_many_requests_one_hotline_volunteer_enters(organizer: User):
-    from django.core.cache import cache
     from django.test import override_settings
 
     from tests.household_requests.factories import make_zone
 
-    cache.clear()
     make_zone()
     item = ItemFactory.create()
     client = page_client(organizer)
-    data = {
-        "adults": 1,
-        "postal_code": "55404",
-        "fulfilment": "delivery",
-        "name": "Caller",
-        "phone": "612 555 0111",
-        "address": "1 Main St",
-        "consent": "on",
-        f"item_{item.pk}": 1,
-    }
+    data = as_form(request_payload(item, 1))
 
     with override_settings(HOTLINE_RATE_LIMIT=2):
         codes = [client.post("/requests/hotline/", data).status_code for _ in range(3)]

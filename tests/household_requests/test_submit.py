@@ -1,4 +1,4 @@
-"""Submitting, sealing, duplicates, the status link, cancelling."""
+"""Submitting (by the request rules), sealing, duplicates, the status link, cancelling."""
 
 from __future__ import annotations
 
@@ -6,17 +6,21 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from household_requests import services
+from household_requests import request_check, request_rules, services
 from household_requests.contacts import unseal_contact
-from household_requests.models import HouseholdRequest, RequestStatus, SealedContact
+from household_requests.models import HouseholdRequest, RequestStatus, SealedContact, Zone
+from household_requests.services import SubmittedRequest
+from mutualaid.errors import Kind, ServiceError
 from tests.household_requests.factories import (
     SECRET_ADDRESS,
     SECRET_NAME,
     SECRET_NOTES,
     SECRET_PHONE,
     contact,
+    make_zone,
     submit,
 )
+from tests.inventory.factories import ItemFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +137,21 @@ def test_it_replaces_the_contact_without_showing_the_old_one(client: Client):
     assert "New Name" not in page and "77 New Street" not in page
 
 
+def test_it_checks_new_contact_details_by_the_request_rules(client: Client):
+    submitted = submit()
+    url = f"/request/status/{submitted.request.reference}/{submitted.status_secret}/"
+
+    response = client.post(url, {"name": "Ana", "phone": "call me", "address": "1 Main St"})
+    with pytest.raises(ServiceError) as error:
+        services.request_update_contact(
+            request_id=submitted.request.pk, contact=contact(name="<b>Ana</b>")
+        )
+
+    assert response.context["contact_form"].errors == {"phone": [str(request_rules.BAD_PHONE)]}
+    assert (error.value.field, str(error.value)) == ("name", str(request_rules.PLAIN_TEXT_ONLY))
+    assert unseal_contact(SealedContact.objects.get(request=submitted.request)).name == SECRET_NAME
+
+
 def test_it_does_not_ask_for_an_address_for_pickup():
     from tests.inventory.factories import LocationFactory
 
@@ -145,11 +164,36 @@ def test_it_does_not_ask_for_an_address_for_pickup():
 
 
 def test_it_refuses_delivery_without_an_address():
-    with pytest.raises(services.RequestError) as error:
+    with pytest.raises(ServiceError) as error:
         submit(contact=contact(address="   "))
 
-    assert error.value.field == "address"
+    assert (error.value.kind, error.value.field) == (Kind.INVALID, "address")
     assert HouseholdRequest.objects.count() == 0
+
+
+def test_it_checks_a_request_by_the_request_rules_whoever_calls():
+    rice = ItemFactory.create(max_per_household=4)
+
+    with pytest.raises(ServiceError) as over:
+        submit(items=[(ItemFactory.create(), 1), (rice, 5)])
+    with pytest.raises(ServiceError) as free_text:
+        submit(dietary_needs=["Maria 612-555-0177"])
+
+    assert (over.value.field, over.value.index) == ("quantity", 1)
+    assert str(over.value) == str(request_rules.AT_MOST) % {"limit_value": 4}
+    assert free_text.value.field == "dietary_needs"
+    assert HouseholdRequest.objects.count() == 0
+
+
+def test_it_refuses_to_cancel_a_finished_request_as_a_conflict():
+    submitted = submit()
+    services.request_close_unfulfilled(request_id=submitted.request.pk, reason="Moved away")
+
+    with pytest.raises(ServiceError) as error:
+        services.request_cancel(request_id=submitted.request.pk)
+
+    assert error.value.kind == Kind.CONFLICT
+    assert str(error.value) == str(services.CANNOT_CANCEL)
 
 
 def test_it_keeps_no_address_when_a_pickup_family_updates_their_contact(client: Client):
@@ -166,3 +210,46 @@ def test_it_keeps_no_address_when_a_pickup_family_updates_their_contact(client: 
     sealed = SealedContact.objects.get(request=submitted.request)
     assert unseal_contact(sealed).address == ""
     assert sealed.address_index == ""
+
+
+def test_it_finds_the_zone_of_an_active_postal_code_only():
+    make_zone()
+    make_zone(name="Closed", codes=("55408",))
+    Zone.objects.filter(name="Closed").update(active=False)
+
+    found = request_check.zone_for_postal_code(" 55407-1234 ")
+
+    assert found is not None and found.name == "Phillips"
+    assert request_check.zone_for_postal_code("55408") is None
+    assert request_check.zone_for_postal_code("99999") is None
+
+
+def test_it_flags_duplicates_of_open_requests_only_and_never_by_an_empty_index():
+    place = LocationFactory.create()
+
+    def pickup_for(phone: str) -> SubmittedRequest:
+        return submit(contact=contact(phone=phone), fulfilment="pickup", pickup_location=place)
+
+    first = pickup_for("651 555 1000")
+    same_phone = pickup_for("651 555 1000")
+    # Pickup keeps no address: two empty address indexes are not a match.
+    stranger = pickup_for("651 555 2000")
+    services.request_cancel(request_id=first.request.pk)
+    services.request_cancel(request_id=same_phone.request.pk)
+    after_cancel = pickup_for("651 555 1000")
+
+    flagged = dict(HouseholdRequest.objects.values_list("pk", "possible_duplicate"))
+    assert flagged[first.request.pk] is False and flagged[same_phone.request.pk] is True
+    assert flagged[stranger.request.pk] is False and flagged[after_cancel.request.pk] is False
+    assert stranger.request.sealed_contact.address_index == ""
+
+
+def test_it_draws_another_reference_when_one_is_taken(monkeypatch: pytest.MonkeyPatch):
+    taken = submit().request.reference
+    draws = iter([taken, taken, "ZZZZ-9999"])
+    monkeypatch.setattr(services, "new_reference", lambda: next(draws))
+
+    again = submit()
+
+    assert again.request.reference == "ZZZZ-9999"
+    assert HouseholdRequest.objects.count() == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
 
 from household_requests import tasks
@@ -19,7 +18,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def queued(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Countdowns of the allocation runs handed to the broker (nothing is really sent)."""
-    cache.clear()
     calls: list[dict[str, Any]] = []
 
     def send_task(name: str, **kwargs: Any) -> None:
