@@ -2,9 +2,10 @@
 
 The allocator runs as one transaction whose query count does not depend on the number of
 requests: it reads the open lines, locks the usable lots in pk order, decides in memory,
-and writes with bulk statements. On PostgreSQL a transaction-scoped advisory lock makes
-concurrent allocators take turns; the row locks and the database's check constraints
-make double reservation impossible even without it.
+and writes with bulk statements. Stock moves only through inventory's one stock-change
+path (`lots_change`); `RequestLine.allocated` changes only through `_add_to_allocated`.
+Concurrent allocators take turns (`take_turn`); the row locks and the database's check
+constraints make double reservation impossible even without it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
@@ -26,13 +28,13 @@ from household_requests.models import (
     RequestStatus,
 )
 from inventory import services as inventory
-from inventory.models import Item, StockLot
+from inventory.models import Item, StockLot, StockMovement
 from mutualaid import bulk
+from mutualaid.locks import Turn, take_turn
 from mutualaid.timeutil import local_today
 
 logger = logging.getLogger(__name__)
 
-ALLOCATOR_LOCK_KEY = 0x4D41_0001  # arbitrary, constant: "MA" + job 1
 ALLOCATABLE_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.MATCHED)
 
 
@@ -47,10 +49,9 @@ def earliest_delivery_day() -> dt.date:
     return local_today() + dt.timedelta(days=settings.EARLIEST_DELIVERY_DAYS)
 
 
-def _take_turn() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ALLOCATOR_LOCK_KEY])
+def _add_to_allocated(units: Mapping[int, int]) -> None:
+    """Add {line id: units} (negative to give back) to the lines' `allocated`, one UPDATE."""
+    bulk.update_rows(RequestLine, ["allocated"], {pk: (n,) for pk, n in units.items()}, add=True)
 
 
 def _open_lines() -> list[RequestLine]:
@@ -86,7 +87,7 @@ def allocate_open_requests() -> AllocationRun:
     Lots that expire before the earliest delivery day are skipped. Partial fills are
     kept; the shortfall shows on the public "most needed" list.
     """
-    _take_turn()
+    take_turn(Turn.ALLOCATE)
     lines = _open_lines()
     if not lines:
         return AllocationRun(0, 0, 0)
@@ -108,10 +109,10 @@ def allocate_open_requests() -> AllocationRun:
 
     reservations: dict[int, int] = defaultdict(int)
     new_allocations: list[Allocation] = []
-    touched: list[RequestLine] = []
+    filled: dict[int, int] = {}
     for line in lines:
         candidates = by_item[line.item_id] if line.item_id else by_category[line.category_id or 0]
-        need = line.quantity - line.allocated
+        wanted = need = line.quantity - line.allocated
         for lot in candidates:
             if need == 0:
                 break
@@ -122,28 +123,28 @@ def allocate_open_requests() -> AllocationRun:
             reservations[lot.pk] += take
             need -= take
             new_allocations.append(Allocation(line_id=line.pk, lot_id=lot.pk, quantity=take))
-        filled = line.quantity - line.allocated - need
-        if filled:
-            line.allocated += filled
-            touched.append(line)
-    if not touched:
+        if need < wanted:
+            filled[line.pk] = wanted - need
+    if not filled:
         return AllocationRun(len(lines), 0, 0)
 
     now = timezone.now()
-    inventory.lots_reserve_locked(locked=lots, reservations=dict(reservations), reason="allocation")
+    inventory.lots_change(
+        kind=StockMovement.Kind.RESERVED, quantities=reservations, reason="allocation"
+    )
     # One INSERT and one UPDATE however many lines (see mutualaid.bulk).
     bulk.insert_rows(
         Allocation,
         ["line", "lot", "quantity", "created_at"],
         [(a.line_id, a.lot_id, a.quantity, now) for a in new_allocations],
     )
-    bulk.update_rows(RequestLine, ["allocated"], {line.pk: (line.allocated,) for line in touched})
+    _add_to_allocated(filled)
     HouseholdRequest.objects.filter(status=RequestStatus.SUBMITTED, lines__allocated__gt=0).update(
         status=RequestStatus.MATCHED, updated_at=now
     )
     units = sum(reservations.values())
-    logger.info("allocated %d units to %d lines", units, len(touched))
-    return AllocationRun(len(lines), len(touched), units)
+    logger.info("allocated %d units to %d lines", units, len(filled))
+    return AllocationRun(len(lines), len(filled), units)
 
 
 def _release(allocations: list[Allocation], reason: str) -> None:
@@ -154,12 +155,9 @@ def _release(allocations: list[Allocation], reason: str) -> None:
         per_line[allocation.line_id] += allocation.quantity
     if not releases:
         return
-    inventory.lots_release_many(releases=dict(releases), reason=reason)
+    inventory.lots_change(kind=StockMovement.Kind.RELEASED, quantities=releases, reason=reason)
     Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
-    lines = list(RequestLine.objects.filter(pk__in=list(per_line)).order_by("pk"))
-    for line in lines:
-        line.allocated -= per_line[line.pk]
-    RequestLine.objects.bulk_update(lines, ["allocated"])
+    _add_to_allocated({line_id: -units for line_id, units in per_line.items()})
 
 
 @transaction.atomic
@@ -200,7 +198,9 @@ def allocations_consume_for_request(*, request_id: int, reason: str) -> int:
     for allocation in allocations:
         consumptions[allocation.lot_id] += allocation.quantity
     if consumptions:
-        inventory.lots_consume_many(consumptions=dict(consumptions), reason=reason)
+        inventory.lots_change(
+            kind=StockMovement.Kind.DISTRIBUTED, quantities=consumptions, reason=reason
+        )
         Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(
             consumed_at=timezone.now()
         )

@@ -31,8 +31,7 @@ def stock_expire() -> int:
     if not lot_ids:
         return 0
     allocation.allocations_release_for_lots(lot_ids=lot_ids, reason="lot expired")
-    for lot_id in lot_ids:
-        inventory.lot_spoil(lot_id=lot_id, reason="expired")
+    inventory.lots_spoil(lot_ids=lot_ids, reason="expired")
     logger.info("spoiled %d expired lot(s)", len(lot_ids))
     return len(lot_ids)
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import django_filters
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory import selectors, services
-from inventory.models import Category, Donation, DonationLine, Item, Location, StockLot
+from inventory.forms import MAX_LINE_QUANTITY
+from inventory.models import ITEM_FIELDS, Category, Donation, DonationLine, Item, Location, StockLot
 from mutualaid.roles import IsOrganizer, OrganizerWritesMembersRead, acting_user
 
 MAX_LINES_PER_DONATION = 200
-MAX_LINE_QUANTITY = 100_000
+TOO_MANY_LINES = _("At most %(count)s lines per donation.")
 
 
 class CategorySerializer(serializers.ModelSerializer[Category]):
@@ -28,16 +31,7 @@ class CategorySerializer(serializers.ModelSerializer[Category]):
 class ItemSerializer(serializers.ModelSerializer[Item]):
     class Meta:
         model = Item
-        fields = [
-            "id",
-            "name",
-            "category",
-            "unit",
-            "perishable",
-            "target_on_hand",
-            "max_per_household",
-            "active",
-        ]
+        fields = ["id", *ITEM_FIELDS]
 
 
 class LocationSerializer(serializers.ModelSerializer[Location]):
@@ -67,10 +61,12 @@ class DonationSerializer(serializers.ModelSerializer[Donation]):
         fields = ["id", "location", "donor", "note", "received_at", "lines"]
         read_only_fields = ["received_at"]
 
-    def validate_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if len(lines) > MAX_LINES_PER_DONATION:
-            raise ValidationError(f"At most {MAX_LINES_PER_DONATION} lines per donation.")
-        return lines
+    def to_internal_value(self, data: Any) -> Any:
+        # Count the lines before any field looks its item or location up in the database.
+        lines = data.get("lines") if isinstance(data, Mapping) else None
+        if isinstance(lines, list) and len(lines) > MAX_LINES_PER_DONATION:
+            raise ValidationError({"lines": [TOO_MANY_LINES % {"count": MAX_LINES_PER_DONATION}]})
+        return super().to_internal_value(data)
 
 
 class StockLotSerializer(serializers.ModelSerializer[StockLot]):
@@ -147,14 +143,6 @@ class LocationViewSet(CatalogueViewSet):
     serializer_class = LocationSerializer
 
 
-def _stock_error_detail(error: services.StockError) -> dict[str, Any]:
-    if error.index is not None:
-        lines: list[dict[str, list[str]]] = [{} for _ in range(error.index + 1)]
-        lines[error.index] = {error.field or "non_field_errors": [error.message]}
-        return {"lines": lines}
-    return {error.field or "non_field_errors": [error.message]}
-
-
 class DonationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -172,23 +160,18 @@ class DonationViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            donation = services.donation_receive(
-                location=data["location"],
-                donor=data.get("donor", ""),
-                note=data.get("note", ""),
-                received_by=acting_user(request),
-                lines=[
-                    services.DonationLineInput(
-                        item=line["item"],
-                        quantity=line["quantity"],
-                        expires_on=line.get("expires_on"),
-                    )
-                    for line in data["lines"]
-                ],
-            )
-        except services.StockError as error:
-            raise ValidationError(_stock_error_detail(error)) from None
+        donation = services.donation_receive(
+            location=data["location"],
+            donor=data.get("donor", ""),
+            note=data.get("note", ""),
+            received_by=acting_user(request),
+            lines=[
+                services.DonationLineInput(
+                    item=line["item"], quantity=line["quantity"], expires_on=line.get("expires_on")
+                )
+                for line in data["lines"]
+            ],
+        )
         donation = self.get_queryset().get(pk=donation.pk)
         return Response(self.get_serializer(donation).data, status=201)
 

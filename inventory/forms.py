@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import Category, Item, Location
+from inventory.models import ITEM_FIELDS, Category, Item, Location
 from mutualaid.timeutil import local_today
 
 MAX_LINE_QUANTITY = 100_000
@@ -148,15 +148,7 @@ class CategoryForm(forms.ModelForm[Category]):
 class ItemForm(forms.ModelForm[Item]):
     class Meta:
         model = Item
-        fields = [
-            "name",
-            "category",
-            "unit",
-            "perishable",
-            "target_on_hand",
-            "max_per_household",
-            "active",
-        ]
+        fields = ITEM_FIELDS
 
 
 class LocationForm(forms.ModelForm[Location]):

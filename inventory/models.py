@@ -22,6 +22,18 @@ class Category(models.Model):
         return self.name
 
 
+# What an organizer edits of an item, on the catalogue page and through the API alike.
+ITEM_FIELDS = [
+    "name",
+    "category",
+    "unit",
+    "perishable",
+    "target_on_hand",
+    "max_per_household",
+    "active",
+]
+
+
 class Item(models.Model):
     class Unit(models.TextChoices):
         EACH = "each", _("each")
@@ -102,7 +114,8 @@ class DonationLine(models.Model):
 class StockLot(models.Model):
     """Units of one item at one location with one expiry date.
 
-    The database keeps 0 <= reserved <= on_hand whatever code writes to it.
+    `on_hand` and `reserved` change only through `inventory.services.lots_change`; the
+    database keeps 0 <= reserved <= on_hand whatever code writes to it.
     """
 
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="lots")

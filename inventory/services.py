@@ -1,49 +1,140 @@
-"""Writes to inventory. Every change to a lot is one conditional UPDATE plus one ledger row.
+"""Writes to inventory. Every change to a lot's quantities goes through `lots_change`.
 
-Quantities change only through `F()` updates guarded by a WHERE clause, so two workers
-racing on a lot cannot take the same unit twice; the database's check constraints are the
-backstop if any code bypasses these services.
+`lots_change` is the one writer of `StockLot.on_hand` and `StockLot.reserved`: it locks
+the lots it changes in pk order (so concurrent writers cannot deadlock), checks every
+change against the locked counts with one guard (`0 <= reserved <= on_hand` afterwards),
+and writes one UPDATE of the lots and one INSERT of ledger rows, one row per lot changed,
+however many lots. Receiving, reserving, releasing, handing out, adjusting and spoiling
+all go through it, for one lot or thousands. The database's check constraints are the
+backstop if any code bypasses it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from inventory.models import Donation, DonationLine, Item, Location, StockLot, StockMovement
 from mutualaid import bulk
+from mutualaid.errors import Kind, ServiceError
 from mutualaid.jobs import announce
 from mutualaid.schedule import Event
 from mutualaid.timeutil import local_today
 
-NO_LINES = "A donation needs at least one line."
-QUANTITY_NOT_POSITIVE = "Quantity must be at least 1."
-EXPIRY_IN_PAST = "This expiry date has already passed."
-PERISHABLE_NEEDS_EXPIRY = "Perishable items need an expiry date."
-INACTIVE_ITEM = "This item is no longer in the catalogue."
-INACTIVE_LOCATION = "This location is no longer in use."
-NOT_ENOUGH_AVAILABLE = "Not enough unreserved stock in this lot."
-NOT_ENOUGH_RESERVED = "Not that many units are reserved in this lot."
-ADJUSTMENT_BELOW_RESERVED = "On hand cannot drop below what is reserved."
-ADJUSTMENT_ZERO = "An adjustment must change the quantity."
-REASON_REQUIRED = "Say why: a reason is required."
-LOT_NOT_FOUND = "No such stock lot."
+NO_LINES = _("A donation needs at least one line.")
+QUANTITY_NOT_POSITIVE = _("Quantity must be at least 1.")
+EXPIRY_IN_PAST = _("This expiry date has already passed.")
+PERISHABLE_NEEDS_EXPIRY = _("Perishable items need an expiry date.")
+INACTIVE_ITEM = _("This item is no longer in the catalogue.")
+INACTIVE_LOCATION = _("This location is no longer in use.")
+NOT_ENOUGH_AVAILABLE = _("Not enough unreserved stock in this lot.")
+NOT_ENOUGH_RESERVED = _("Not that many units are reserved in this lot.")
+NOT_ENOUGH_ON_HAND = _("This lot does not hold that many units.")
+ON_HAND_BELOW_RESERVED = _("On hand cannot drop below what is reserved.")
+ADJUSTMENT_ZERO = _("An adjustment must change the quantity.")
+REASON_REQUIRED = _("Say why: a reason is required.")
+LOT_NOT_FOUND = _("No such stock lot.")
+
+# What one unit of each kind of change does to a lot: (on hand, reserved).
+UNIT_CHANGE: dict[StockMovement.Kind, tuple[int, int]] = {
+    StockMovement.Kind.RECEIVED: (1, 0),
+    StockMovement.Kind.RESERVED: (0, 1),
+    StockMovement.Kind.RELEASED: (0, -1),
+    StockMovement.Kind.DISTRIBUTED: (-1, -1),
+    StockMovement.Kind.ADJUSTED: (1, 0),  # the only kind whose quantity may be negative
+    StockMovement.Kind.SPOILED: (-1, 0),
+}
 
 
-class StockError(Exception):
-    """A stock change was refused; nothing was written. `field` names the input at fault."""
+# The one stock-change path -----------------------------------------------------------------
 
-    def __init__(self, message: str, *, field: str | None = None, index: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.index = index
+
+def _lock(lot_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+    """Lock these lots in pk order and read {lot id: (on hand, reserved)}; refuse if any
+    does not exist."""
+    rows = (
+        StockLot.objects.select_for_update()
+        .filter(pk__in=list(lot_ids))
+        .order_by("pk")
+        .values_list("pk", "on_hand", "reserved")
+    )
+    counts = {pk: (on_hand, reserved) for pk, on_hand, reserved in rows}
+    if len(counts) != len(lot_ids):
+        raise ServiceError(LOT_NOT_FOUND, field="lot")
+    return counts
+
+
+def _refusal(counts: tuple[int, int], delta: tuple[int, int]) -> StrOrPromise | None:
+    """The guard: what would be wrong with a lot after this change, if anything."""
+    on_hand, reserved = counts[0] + delta[0], counts[1] + delta[1]
+    if reserved < 0:
+        return NOT_ENOUGH_RESERVED
+    if on_hand < 0:
+        return NOT_ENOUGH_ON_HAND
+    if reserved > on_hand:
+        return NOT_ENOUGH_AVAILABLE if delta[1] > 0 else ON_HAND_BELOW_RESERVED
+    return None
+
+
+def lots_change(
+    *,
+    kind: StockMovement.Kind,
+    quantities: Mapping[int, int],
+    reason: str = "",
+    actor: User | None = None,
+) -> None:
+    """Apply one kind of change to many lots ({lot id: units}): all or nothing.
+
+    The one writer of lot quantities. Units are at least 1, except for an adjustment,
+    which is signed and not zero. Locks the lots in pk order, refuses (ServiceError:
+    invalid for bad input, conflict when a lot has not the stock) before writing
+    anything, so a caller may catch the refusal and go on; then writes one UPDATE and one
+    INSERT of ledger rows (one per lot), whatever the number of lots. Runs in the
+    caller's transaction (Django refuses the lock outside one) and opens no savepoint of
+    its own: two round trips fewer for each donation. Not idempotent.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        # SQLite ignores FOR UPDATE, so Django would not say so there.
+        raise TransactionManagementError("lots_change needs the caller's transaction.")
+    if not quantities:
+        return
+    for quantity in quantities.values():
+        if kind == StockMovement.Kind.ADJUSTED and quantity == 0:
+            raise ServiceError(ADJUSTMENT_ZERO, field="quantity")
+        if kind != StockMovement.Kind.ADJUSTED and quantity < 1:
+            raise ServiceError(QUANTITY_NOT_POSITIVE, field="quantity")
+    on_hand_unit, reserved_unit = UNIT_CHANGE[kind]
+    deltas: dict[int, tuple[int, int]] = {}
+    for lot_id, counts in _lock(quantities).items():
+        delta = (on_hand_unit * quantities[lot_id], reserved_unit * quantities[lot_id])
+        refusal = _refusal(counts, delta)
+        if refusal is not None:
+            raise ServiceError(refusal, kind=Kind.CONFLICT, field="quantity")
+        deltas[lot_id] = delta
+    # One UPDATE and one INSERT, however many lots (see mutualaid.bulk).
+    bulk.update_rows(StockLot, ["on_hand", "reserved"], deltas, add=True)
+    now = timezone.now()
+    actor_id = actor.pk if actor else None
+    bulk.insert_rows(
+        StockMovement,
+        ["lot", "kind", "on_hand_delta", "reserved_delta", "actor", "reason", "created_at"],
+        [
+            (lot_id, str(kind), on_hand, reserved, actor_id, reason[:300], now)
+            for lot_id, (on_hand, reserved) in deltas.items()
+        ],
+    )
+
+
+# What organizers and jobs do with it -------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -55,13 +146,13 @@ class DonationLineInput:
 
 def _check_line(line: DonationLineInput, index: int, today: dt.date) -> None:
     if line.quantity < 1:
-        raise StockError(QUANTITY_NOT_POSITIVE, field="quantity", index=index)
+        raise ServiceError(QUANTITY_NOT_POSITIVE, field="quantity", index=index)
     if not line.item.active:
-        raise StockError(INACTIVE_ITEM, field="item", index=index)
+        raise ServiceError(INACTIVE_ITEM, field="item", index=index)
     if line.expires_on is None and line.item.perishable:
-        raise StockError(PERISHABLE_NEEDS_EXPIRY, field="expires_on", index=index)
+        raise ServiceError(PERISHABLE_NEEDS_EXPIRY, field="expires_on", index=index)
     if line.expires_on is not None and line.expires_on < today:
-        raise StockError(EXPIRY_IN_PAST, field="expires_on", index=index)
+        raise ServiceError(EXPIRY_IN_PAST, field="expires_on", index=index)
 
 
 @transaction.atomic
@@ -76,13 +167,13 @@ def donation_receive(
 ) -> Donation:
     """Log a donation: one stock lot and one `received` ledger row per line.
 
-    All or nothing: a bad line raises StockError and writes nothing. Not idempotent
-    (each call is a new donation). Enqueues matching after commit.
+    All or nothing: a bad line raises ServiceError (invalid, with the line's index) and
+    writes nothing. Not idempotent (each call is a new donation). Announces the new stock.
     """
     if not lines:
-        raise StockError(NO_LINES, field="lines")
+        raise ServiceError(NO_LINES, field="lines")
     if not location.active:
-        raise StockError(INACTIVE_LOCATION, field="location")
+        raise ServiceError(INACTIVE_LOCATION, field="location")
     today = local_today()
     for index, line in enumerate(lines):
         _check_line(line, index, today)
@@ -100,269 +191,68 @@ def donation_receive(
         )
         for line in lines
     )
+    # Lots start empty; their units arrive through the one stock-change path.
     lots = StockLot.objects.bulk_create(
         StockLot(
             item_id=row.item_id,
             location=location,
             donation_line=row,
             expires_on=row.expires_on,
-            on_hand=row.quantity,
             received_at=donation.received_at,
         )
         for row in line_rows
     )
-    reason = f"donation #{donation.pk}"
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            lot=lot,
-            kind=StockMovement.Kind.RECEIVED,
-            on_hand_delta=lot.on_hand,
-            actor=received_by,
-            reason=reason,
-        )
-        for lot in lots
+    lots_change(
+        kind=StockMovement.Kind.RECEIVED,
+        quantities={lot.pk: row.quantity for lot, row in zip(lots, line_rows, strict=True)},
+        reason=f"donation #{donation.pk}",
+        actor=received_by,
     )
     announce(Event.STOCK_ARRIVED)
     return donation
 
 
-def _change_lot(
-    *,
-    lot_id: int,
-    kind: StockMovement.Kind,
-    on_hand_delta: int,
-    reserved_delta: int,
-    guard: Q,
-    refusal: str,
-    actor: User | None,
-    reason: str,
-) -> StockMovement:
-    updated = (
-        StockLot.objects.filter(pk=lot_id)
-        .filter(guard)
-        .update(on_hand=F("on_hand") + on_hand_delta, reserved=F("reserved") + reserved_delta)
-    )
-    if updated != 1:
-        if not StockLot.objects.filter(pk=lot_id).exists():
-            raise StockError(LOT_NOT_FOUND, field="lot")
-        raise StockError(refusal, field="quantity")
-    return StockMovement.objects.create(
-        lot_id=lot_id,
-        kind=kind,
-        on_hand_delta=on_hand_delta,
-        reserved_delta=reserved_delta,
-        actor=actor,
-        reason=reason[:300],
-    )
-
-
-def _positive(quantity: int) -> None:
-    if quantity < 1:
-        raise StockError(QUANTITY_NOT_POSITIVE, field="quantity")
-
-
 @transaction.atomic
-def lot_reserve(
-    *, lot_id: int, quantity: int, reason: str = "", actor: User | None = None
-) -> StockMovement:
-    """Set aside `quantity` unreserved units. Refuses (StockError) rather than over-reserve."""
-    _positive(quantity)
-    return _change_lot(
-        lot_id=lot_id,
-        kind=StockMovement.Kind.RESERVED,
-        on_hand_delta=0,
-        reserved_delta=quantity,
-        guard=Q(on_hand__gte=F("reserved") + quantity),
-        refusal=NOT_ENOUGH_AVAILABLE,
-        actor=actor,
-        reason=reason,
-    )
-
-
-@transaction.atomic
-def lot_release(
-    *, lot_id: int, quantity: int, reason: str = "", actor: User | None = None
-) -> StockMovement:
-    """Return `quantity` reserved units to the available pool."""
-    _positive(quantity)
-    return _change_lot(
-        lot_id=lot_id,
-        kind=StockMovement.Kind.RELEASED,
-        on_hand_delta=0,
-        reserved_delta=-quantity,
-        guard=Q(reserved__gte=quantity),
-        refusal=NOT_ENOUGH_RESERVED,
-        actor=actor,
-        reason=reason,
-    )
-
-
-@transaction.atomic
-def lot_consume(
-    *, lot_id: int, quantity: int, reason: str = "", actor: User | None = None
-) -> StockMovement:
-    """Hand out `quantity` reserved units: they leave the shelf and the reservation."""
-    _positive(quantity)
-    return _change_lot(
-        lot_id=lot_id,
-        kind=StockMovement.Kind.DISTRIBUTED,
-        on_hand_delta=-quantity,
-        reserved_delta=-quantity,
-        guard=Q(reserved__gte=quantity),
-        refusal=NOT_ENOUGH_RESERVED,
-        actor=actor,
-        reason=reason,
-    )
-
-
-@transaction.atomic
-def lot_adjust(*, lot_id: int, delta: int, reason: str, actor: User | None = None) -> StockMovement:
-    """Correct the count after a recount. Never drops on hand below what is reserved."""
+def lot_adjust(*, lot_id: int, delta: int, reason: str, actor: User | None = None) -> None:
+    """Correct the count after a recount. Never below zero, nor below what is reserved."""
     if delta == 0:
-        raise StockError(ADJUSTMENT_ZERO, field="quantity")
+        raise ServiceError(ADJUSTMENT_ZERO, field="quantity")
     if not reason.strip():
-        raise StockError(REASON_REQUIRED, field="reason")
-    movement = _change_lot(
-        lot_id=lot_id,
-        kind=StockMovement.Kind.ADJUSTED,
-        on_hand_delta=delta,
-        reserved_delta=0,
-        guard=Q(on_hand__gte=F("reserved") - delta),
-        refusal=ADJUSTMENT_BELOW_RESERVED,
-        actor=actor,
-        reason=reason,
+        raise ServiceError(REASON_REQUIRED, field="reason")
+    lots_change(
+        kind=StockMovement.Kind.ADJUSTED, quantities={lot_id: delta}, reason=reason, actor=actor
     )
     if delta > 0:
         announce(Event.STOCK_ARRIVED)
-    return movement
 
 
 @transaction.atomic
-def lot_spoil(
-    *,
-    lot_id: int,
-    quantity: int | None = None,
-    reason: str = "",
-    actor: User | None = None,
-) -> StockMovement | None:
-    """Write off unreserved units as spoiled (all of them when `quantity` is None).
+def lots_spoil(*, lot_ids: Collection[int], reason: str = "", actor: User | None = None) -> int:
+    """Write off every unreserved unit of these lots as spoiled; returns the units spoiled.
 
-    Reserved units must be released first. Idempotent when spoiling everything: a lot with
-    nothing unreserved left returns None and writes nothing.
+    Reserved units stay: release them first. Idempotent: a lot with nothing unreserved
+    left gets no ledger row. Locks the lots (pk order) before reading what is left.
     """
-    if quantity is None:
-        lot = StockLot.objects.filter(pk=lot_id).values("on_hand", "reserved").first()
-        if lot is None:
-            raise StockError(LOT_NOT_FOUND, field="lot")
-        quantity = lot["on_hand"] - lot["reserved"]
-        if quantity == 0:
-            return None
-    _positive(quantity)
-    return _change_lot(
-        lot_id=lot_id,
+    unreserved = {
+        pk: on_hand - reserved
+        for pk, (on_hand, reserved) in _lock(set(lot_ids)).items()
+        if on_hand > reserved
+    }
+    lots_change(
         kind=StockMovement.Kind.SPOILED,
-        on_hand_delta=-quantity,
-        reserved_delta=0,
-        guard=Q(on_hand__gte=F("reserved") + quantity),
-        refusal=NOT_ENOUGH_AVAILABLE,
-        actor=actor,
+        quantities=unreserved,
         reason=reason or "spoiled",
-    )
-
-
-# Bulk calls for the matching jobs -------------------------------------------------------
-#
-# The allocator reserves from thousands of lots at once. These calls lock the lots in pk
-# order, check every change against the locked counts, and write one bulk UPDATE and one
-# bulk INSERT of ledger rows, so their query count does not grow with the number of lots.
-
-
-def lots_lock_for_update(lot_ids: Sequence[int]) -> dict[int, StockLot]:
-    """Lock the given lots (pk order, so concurrent callers cannot deadlock).
-
-    Must be called inside a transaction; the returned counts stay true until it ends.
-    """
-    lots = StockLot.objects.select_for_update().filter(pk__in=list(lot_ids)).order_by("pk")
-    return {lot.pk: lot for lot in lots}
-
-
-def _apply_many(
-    *,
-    locked: dict[int, StockLot],
-    changes: dict[int, int],
-    kind: StockMovement.Kind,
-    reason: str,
-    actor: User | None,
-) -> None:
-    deltas: dict[int, tuple[int, int]] = {}
-    for lot_id, quantity in sorted(changes.items()):
-        if quantity == 0:
-            continue
-        _positive(quantity)
-        if lot_id not in locked:
-            raise StockError(LOT_NOT_FOUND, field="lot")
-        lot = locked[lot_id]
-        on_hand_delta, reserved_delta = {
-            StockMovement.Kind.RESERVED: (0, quantity),
-            StockMovement.Kind.RELEASED: (0, -quantity),
-            StockMovement.Kind.DISTRIBUTED: (-quantity, -quantity),
-        }[kind]
-        if kind == StockMovement.Kind.RESERVED and lot.available < quantity:
-            raise StockError(NOT_ENOUGH_AVAILABLE, field="quantity")
-        if kind != StockMovement.Kind.RESERVED and lot.reserved < quantity:
-            raise StockError(NOT_ENOUGH_RESERVED, field="quantity")
-        lot.on_hand += on_hand_delta
-        lot.reserved += reserved_delta
-        deltas[lot_id] = (on_hand_delta, reserved_delta)
-    # One UPDATE and one INSERT, however many lots (see mutualaid.bulk).
-    bulk.update_rows(StockLot, ["on_hand", "reserved"], deltas, add=True)
-    now = timezone.now()
-    actor_id = actor.pk if actor else None
-    bulk.insert_rows(
-        StockMovement,
-        ["lot", "kind", "on_hand_delta", "reserved_delta", "actor", "reason", "created_at"],
-        [
-            (lot_id, str(kind), d_on_hand, d_reserved, actor_id, reason[:300], now)
-            for lot_id, (d_on_hand, d_reserved) in deltas.items()
-        ],
-    )
-
-
-def _lock_and_apply(
-    changes: dict[int, int], kind: StockMovement.Kind, reason: str, actor: User | None
-) -> None:
-    _apply_many(
-        locked=lots_lock_for_update(list(changes)),
-        changes=changes,
-        kind=kind,
-        reason=reason,
         actor=actor,
     )
-
-
-@transaction.atomic
-def lots_release_many(
-    *, releases: dict[int, int], reason: str = "", actor: User | None = None
-) -> None:
-    """Release {lot_id: quantity} of reserved units, all or nothing. Locks in pk order."""
-    _lock_and_apply(releases, StockMovement.Kind.RELEASED, reason, actor)
-
-
-@transaction.atomic
-def lots_consume_many(
-    *, consumptions: dict[int, int], reason: str = "", actor: User | None = None
-) -> None:
-    """Hand out {lot_id: quantity} of reserved units, all or nothing. Locks in pk order."""
-    _lock_and_apply(consumptions, StockMovement.Kind.DISTRIBUTED, reason, actor)
+    return sum(unreserved.values())
 
 
 def lots_available_for_update(
     *, item_ids: Sequence[int], usable_on: dt.date
 ) -> dict[int, StockLot]:
-    """Lock every lot of these items with unreserved units usable on `usable_on`.
+    """Lock every lot of these items with unreserved units usable on `usable_on` (pk order).
 
-    Earliest expiry first (undated lots last); locked in pk order. Call inside a
-    transaction, then reserve with `lots_reserve_locked`.
+    For the allocator: call inside a transaction, decide, then reserve with `lots_change`.
     """
     lots = (
         StockLot.objects.select_for_update()
@@ -371,20 +261,3 @@ def lots_available_for_update(
         .order_by("pk")
     )
     return {lot.pk: lot for lot in lots}
-
-
-def lots_reserve_locked(
-    *,
-    locked: dict[int, StockLot],
-    reservations: dict[int, int],
-    reason: str = "",
-    actor: User | None = None,
-) -> None:
-    """Reserve from lots the caller locked in this transaction (one UPDATE, one INSERT)."""
-    _apply_many(
-        locked=locked,
-        changes=reservations,
-        kind=StockMovement.Kind.RESERVED,
-        reason=reason,
-        actor=actor,
-    )

@@ -30,6 +30,7 @@ from inventory.forms import (
 )
 from inventory.models import Category, Donation, DonationLine, Item, Location, StockLot
 from mutualaid.csvexport import csv_response
+from mutualaid.errors import ServiceError, show_error
 from mutualaid.roles import acting_user, organizer_required
 from mutualaid.timeutil import local_today
 
@@ -73,14 +74,9 @@ def donation_new(request: HttpRequest) -> HttpResponse:
                         for _i, data in filled
                     ],
                 )
-            except services.StockError as error:
-                target = lines.forms[filled[error.index][0]] if error.index is not None else None
-                if target is not None and error.field in target.fields:
-                    target.add_error(error.field, _(error.message))
-                elif error.field in form.fields:
-                    form.add_error(error.field, _(error.message))
-                else:
-                    form.add_error(None, _(error.message))
+            except ServiceError as error:
+                at = form if error.index is None else lines.forms[filled[error.index][0]]
+                show_error(request, error, at)
             else:
                 messages.success(
                     request,
@@ -161,9 +157,8 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=adjust.cleaned_data["reason"],
                 actor=acting_user(request),
             )
-        except services.StockError as error:
-            field = {"quantity": "delta", "reason": "reason"}.get(error.field or "")
-            adjust.add_error(field, _(error.message))
+        except ServiceError as error:
+            show_error(request, error, adjust, fields={"quantity": "delta"})
         else:
             messages.success(request, _("Stock adjusted."))
             return redirect("inventory:lot_detail", pk=lot.pk)
@@ -179,19 +174,13 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def lot_spoil(request: HttpRequest, pk: int) -> HttpResponse:
     lot = get_object_or_404(StockLot, pk=pk)
-    try:
-        movement = services.lot_spoil(
-            lot_id=lot.pk,
-            reason=SPOILED_BY_ORGANIZER,
-            actor=acting_user(request),
-        )
-    except services.StockError as error:
-        messages.error(request, _(error.message))
+    spoiled = services.lots_spoil(
+        lot_ids=[lot.pk], reason=SPOILED_BY_ORGANIZER, actor=acting_user(request)
+    )
+    if spoiled:
+        messages.success(request, _("Unreserved units marked spoiled."))
     else:
-        if movement is None:
-            messages.info(request, _("Nothing unreserved left to spoil."))
-        else:
-            messages.success(request, _("Unreserved units marked spoiled."))
+        messages.info(request, _("Nothing unreserved left to spoil."))
     return redirect("inventory:lot_detail", pk=lot.pk)
 
 

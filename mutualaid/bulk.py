@@ -2,9 +2,10 @@
 
 Django's bulk_create and bulk_update split work into batches bounded by the database's
 parameter limit, and bulk_update builds a CASE with one branch per row, which grows
-quadratically on SQLite. The matching jobs must run a number of queries that does not
-grow with the number of requests, so rows travel as a single JSON parameter and the
-database unpacks them (json_each on SQLite 3.33+, jsonb_to_recordset on PostgreSQL).
+quadratically on SQLite. The stock-change path and the matching jobs must run a number of
+queries that does not grow with the number of lots or requests, so rows travel as a
+single JSON parameter and the database unpacks them (json_each on SQLite 3.33+,
+jsonb_to_recordset on PostgreSQL).
 Written here because no maintained library does this for both backends.
 """
 

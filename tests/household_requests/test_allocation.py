@@ -19,6 +19,7 @@ from inventory.selectors import ledger_mismatches
 from mutualaid.timeutil import local_today
 from tests.household_requests.factories import contact, make_zone, submit
 from tests.inventory.factories import CategoryFactory, ItemFactory, donate
+from tests.querycount import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +114,51 @@ def test_it_releases_reservations_when_a_family_cancels():
     assert StockLot.objects.get().reserved == 0
     assert Allocation.objects.count() == 0
     assert HouseholdRequest.objects.get().status == RequestStatus.CANCELLED
+    assert RequestLine.objects.get().allocated == 0
+    assert ledger_mismatches() == []
+
+
+def test_it_gives_back_only_what_the_released_requests_held():
+    make_zone()
+    rice, beans = ItemFactory.create(), ItemFactory.create()
+    _lot(rice, 10, None)
+    _lot(beans, 10, None)
+    leaving = submit(items=[(rice, 3), (beans, 2)]).request
+    staying = submit(items=[(rice, 4)]).request
+    allocation.allocate_open_requests()
+
+    assert allocation.allocations_release_for_requests(request_ids=[leaving.pk], reason="x") == 5
+
+    allocated = dict(RequestLine.objects.values_list("request_id", "allocated").order_by("id"))
+    assert allocated == {leaving.pk: 0, staying.pk: 4}
+    assert sorted(StockLot.objects.values_list("reserved", flat=True)) == [0, 4]
+    assert ledger_mismatches() == []
+
+
+def test_it_releases_and_hands_out_with_the_same_number_of_queries_for_more_requests():
+    make_zone()
+    items = [ItemFactory.create(max_per_household=50) for _ in range(3)]
+    for item in items:
+        _lot(item, 500, None)
+
+    def queries(requests: int) -> tuple[int, int]:
+        made = [
+            submit(items=[(items[n % 3], 2), (items[(n + 1) % 3], 1)]).request.pk
+            for n in range(requests)
+        ]
+        allocation.allocate_open_requests()
+        release = count_queries(
+            lambda: allocation.allocations_release_for_requests(request_ids=made[1:], reason="x"),
+            warm=False,
+        )
+        allocation.allocate_open_requests()
+        consume = count_queries(
+            lambda: allocation.allocations_consume_for_request(request_id=made[0], reason="x"),
+            warm=False,
+        )
+        return release, consume
+
+    assert queries(3) == queries(20)
     assert ledger_mismatches() == []
 
 

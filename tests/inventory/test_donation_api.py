@@ -3,45 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from inventory.models import Donation, DonationLine, StockLot, StockMovement
+from inventory.api import MAX_LINES_PER_DONATION
+from inventory.models import StockLot, StockMovement
+from inventory.services import PERISHABLE_NEEDS_EXPIRY
 from mutualaid.timeutil import local_today
-from tests.inventory.factories import ItemFactory, LocationFactory, donate
+from tests.inventory.factories import (
+    ItemFactory,
+    LocationFactory,
+    donate,
+    donation_payload,
+    row_counts,
+)
+from tests.querycount import assert_queries, count_queries
 
 URL = "/api/v1/donations/"
-
-
-def _counts() -> tuple[int, int, int, int]:
-    return (
-        Donation.objects.count(),
-        DonationLine.objects.count(),
-        StockLot.objects.count(),
-        StockMovement.objects.count(),
-    )
+LIST_QUERIES = 4  # count, page, lines, their lots
 
 
 @pytest.fixture
 def payload(db: None) -> dict[str, Any]:
     rice = ItemFactory.create(name="Rice")
     milk = ItemFactory.create(name="Milk", perishable=True)
-    return {
-        "location": LocationFactory.create().pk,
-        "donor": "Parish food drive",
-        "lines": [
-            {"item": rice.pk, "quantity": 12, "expires_on": None},
-            {
-                "item": milk.pk,
-                "quantity": 6,
-                "expires_on": (local_today() + dt.timedelta(days=5)).isoformat(),
-            },
-        ],
-    }
+    return donation_payload(
+        LocationFactory.create(),
+        (rice, 12),
+        (milk, 6, local_today() + dt.timedelta(days=5)),
+        donor="Parish food drive",
+    )
 
 
 def test_it_creates_lots_and_ledger_rows(organizer_api: APIClient, payload: dict[str, Any]):
@@ -129,19 +123,47 @@ def test_it_refuses_bad_input_and_writes_nothing(
 
     assert response.status_code == 400
     assert field in str(response.json()), response.json()
-    assert _counts() == (0, 0, 0, 0)
+    assert row_counts() == (0, 0, 0, 0)
+
+
+def test_it_names_the_line_the_service_refused(organizer_api: APIClient, payload: dict[str, Any]):
+    payload["lines"][1]["expires_on"] = None  # milk is perishable
+
+    response = organizer_api.post(URL, payload, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"lines": [{}, {"expires_on": [str(PERISHABLE_NEEDS_EXPIRY)]}]}
+    assert row_counts() == (0, 0, 0, 0)
+
+
+def test_it_counts_the_lines_before_looking_any_item_up(
+    organizer_api: APIClient, payload: dict[str, Any]
+):
+    def post(lines: int) -> tuple[int, Any]:
+        data = {**payload, "lines": [payload["lines"][0]] * lines}
+        response = organizer_api.post(URL, data, format="json")
+        return response.status_code, response.json()
+
+    for lines in (MAX_LINES_PER_DONATION + 1, 5_000):
+        assert post(lines) == (
+            400,
+            {"lines": [f"At most {MAX_LINES_PER_DONATION} lines per donation."]},
+        )
+        # Refused before any field looks its item (or location) up.
+        assert count_queries(partial(post, lines)) == 0
+    assert post(MAX_LINES_PER_DONATION)[0] == 201
 
 
 def test_it_refuses_drivers(driver_api: APIClient, payload: dict[str, Any]):
     assert driver_api.post(URL, payload, format="json").status_code == 403
     assert driver_api.get(URL).status_code == 403
-    assert _counts() == (0, 0, 0, 0)
+    assert row_counts() == (0, 0, 0, 0)
 
 
 def test_it_refuses_anonymous(anonymous_api: APIClient, payload: dict[str, Any]):
     assert anonymous_api.post(URL, payload, format="json").status_code == 401
     assert anonymous_api.get(URL).status_code == 401
-    assert _counts() == (0, 0, 0, 0)
+    assert row_counts() == (0, 0, 0, 0)
 
 
 def test_it_404s_for_unknown_donation(organizer_api: APIClient, db: None):
@@ -149,16 +171,13 @@ def test_it_404s_for_unknown_donation(organizer_api: APIClient, db: None):
 
 
 def test_it_lists_with_a_fixed_number_of_queries(organizer_api: APIClient, payload: dict):
+    def fetch() -> None:
+        assert organizer_api.get(URL).status_code == 200
+
     item = ItemFactory.create()
     donate((item, 3))
-    organizer_api.get(URL)  # warm the role cache of the authenticated user
-
-    with CaptureQueriesContext(connection) as few:
-        assert organizer_api.get(URL).status_code == 200
+    assert_queries(LIST_QUERIES, fetch)
     for _ in range(5):
         donate((item, 2), (ItemFactory.create(), 4))
-    with CaptureQueriesContext(connection) as many:
-        response = organizer_api.get(URL)
-
-    assert response.json()["count"] == 6
-    assert len(many) == len(few) <= 6
+    assert_queries(LIST_QUERIES, fetch)
+    assert organizer_api.get(URL).json()["count"] == 6

@@ -1,10 +1,12 @@
 """The stock ledger and the lots agree after any sequence of stock changes.
 
-A Hypothesis state machine drives receive/reserve/release/consume/adjust/spoil through the
-real services against a simple model of each lot. Refusals are allowed, but must write
-nothing. After every step the lots match the model and the ledger, and `check_ledger`
-passes. Each example runs inside a savepoint that is rolled back, so examples never see
-each other's rows.
+A Hypothesis state machine drives the one stock-change path exactly as production does:
+`lots_change` for the allocator's reserve, delivery's consume and the releases (one lot
+or several at once), `lot_adjust` and `lots_spoil` as the lot page and the expiry job
+call them, and `donation_receive`, against a simple model of each lot. Refusals are
+allowed, but must write nothing and say what is wrong. After every step the lots match
+the model and the ledger, and `check_ledger` passes. Each example runs inside a savepoint
+that is rolled back, so examples never see each other's rows.
 """
 
 from __future__ import annotations
@@ -29,9 +31,12 @@ from hypothesis.stateful import (
 from inventory import services
 from inventory.models import Item, Location, StockLot, StockMovement
 from inventory.selectors import ledger_mismatches
-from inventory.services import DonationLineInput, StockError
+from inventory.services import DonationLineInput
 from inventory.tasks import ledger_audit
-from tests.inventory.factories import ItemFactory, LocationFactory, stocked_lot
+from mutualaid.errors import ServiceError
+from tests.inventory.factories import ItemFactory, LocationFactory, reserve, stocked_lot
+
+Kind = StockMovement.Kind
 
 
 class StockLedgerMachine(RuleBasedStateMachine):
@@ -48,9 +53,10 @@ class StockLedgerMachine(RuleBasedStateMachine):
         transaction.set_rollback(True)
         self._atomic.__exit__(None, None, None)
 
-    def _lot(self, data: st.DataObject) -> tuple[int, int, int]:
-        lot_id = data.draw(st.sampled_from(sorted(self.model)), label="lot")
-        return lot_id, *self.model[lot_id]
+    def _lots(self, data: st.DataObject) -> list[int]:
+        """One lot, or a few at once as the allocator and the delivery change them."""
+        ids = st.sampled_from(sorted(self.model))
+        return data.draw(st.lists(ids, min_size=1, max_size=3, unique=True), label="lots")
 
     @staticmethod
     def _quantity(data: st.DataObject, limit: int) -> int:
@@ -59,21 +65,39 @@ class StockLedgerMachine(RuleBasedStateMachine):
         edges = st.sampled_from([0, limit, limit + 1])
         return data.draw(fits | edges, label="quantity")
 
-    def _apply(self, lot_id: int, call, on_hand_delta: int, reserved_delta: int, **kw) -> None:
-        """Call a service; expect success exactly when the model allows the change."""
-        on_hand, reserved = self.model[lot_id]
-        new_on_hand, new_reserved = on_hand + on_hand_delta, reserved + reserved_delta
-        allowed = 0 <= new_reserved <= new_on_hand and (on_hand_delta or reserved_delta)
+    def _expect(self, call, changes: dict[int, tuple[int, int]], **kw) -> None:
+        """Call a service; expect success exactly when the model allows every change,
+        and then one ledger row per lot changed; a refusal writes nothing."""
+        after = {
+            lot_id: (self.model[lot_id][0] + d_on_hand, self.model[lot_id][1] + d_reserved)
+            for lot_id, (d_on_hand, d_reserved) in changes.items()
+        }
+        allowed = all(0 <= reserved <= on_hand for on_hand, reserved in after.values()) and all(
+            any(delta) for delta in changes.values()
+        )
         rows_before = StockMovement.objects.count()
         try:
-            call(lot_id=lot_id, **kw)
-        except StockError:
-            assert not allowed, f"{call.__name__}{kw} refused on lot {on_hand}/{reserved}"
+            call(**kw)
+        except ServiceError:
+            assert not allowed, f"{call.__name__}{kw} refused on {self.model}"
             assert StockMovement.objects.count() == rows_before
         else:
-            assert allowed, f"{call.__name__}{kw} accepted on lot {on_hand}/{reserved}"
-            assert StockMovement.objects.count() == rows_before + 1
-            self.model[lot_id] = (new_on_hand, new_reserved)
+            assert allowed, f"{call.__name__}{kw} accepted on {self.model}"
+            assert StockMovement.objects.count() == rows_before + len(changes)
+            self.model.update(after)
+
+    def _change_many(self, data: st.DataObject, kind: StockMovement.Kind) -> None:
+        unit_on_hand, unit_reserved = services.UNIT_CHANGE[kind]
+        quantities: dict[int, int] = {}
+        for lot_id in self._lots(data):
+            on_hand, reserved = self.model[lot_id]
+            limit = on_hand - reserved if kind == Kind.RESERVED else reserved
+            quantities[lot_id] = self._quantity(data, limit)
+        changes = {
+            lot_id: (unit_on_hand * q, unit_reserved * q) if q > 0 else (0, 0)
+            for lot_id, q in quantities.items()
+        }
+        self._expect(services.lots_change, changes, kind=kind, quantities=quantities)
 
     @initialize(data=st.data())
     def a_partly_reserved_lot(self, data: st.DataObject) -> None:
@@ -81,7 +105,7 @@ class StockLedgerMachine(RuleBasedStateMachine):
         reserved = data.draw(st.integers(min_value=0, max_value=on_hand), label="reserved")
         lot = stocked_lot(self.item, quantity=on_hand)
         if reserved:
-            services.lot_reserve(lot_id=lot.pk, quantity=reserved)
+            reserve(lot, reserved)
         self.model[lot.pk] = (on_hand, reserved)
 
     @rule(quantities=st.lists(st.integers(min_value=1, max_value=12), min_size=1, max_size=2))
@@ -97,59 +121,62 @@ class StockLedgerMachine(RuleBasedStateMachine):
     def receive_a_bad_line(self, good: int, bad: int) -> None:
         lines = [DonationLineInput(self.item, good), DonationLineInput(self.item, bad)]
         lots_before = StockLot.objects.count()
-        with pytest.raises(StockError):
+        with pytest.raises(ServiceError):
             services.donation_receive(location=self.location, lines=lines)
         assert StockLot.objects.count() == lots_before
 
     @precondition(lambda self: self.model)
     @rule(data=st.data())
-    def reserve(self, data: st.DataObject) -> None:
-        lot_id, on_hand, reserved = self._lot(data)
-        quantity = self._quantity(data, on_hand - reserved)
-        self._apply(lot_id, services.lot_reserve, 0, max(quantity, 0), quantity=quantity)
+    def allocator_reserves(self, data: st.DataObject) -> None:
+        self._change_many(data, Kind.RESERVED)
 
     @precondition(lambda self: self.model)
     @rule(data=st.data())
-    def release(self, data: st.DataObject) -> None:
-        lot_id, _on_hand, reserved = self._lot(data)
-        quantity = self._quantity(data, reserved)
-        self._apply(lot_id, services.lot_release, 0, -max(quantity, 0), quantity=quantity)
+    def cancellation_releases(self, data: st.DataObject) -> None:
+        self._change_many(data, Kind.RELEASED)
 
     @precondition(lambda self: self.model)
     @rule(data=st.data())
-    def consume(self, data: st.DataObject) -> None:
-        lot_id, _on_hand, reserved = self._lot(data)
-        quantity = self._quantity(data, reserved)
-        delta = max(quantity, 0)
-        self._apply(lot_id, services.lot_consume, -delta, -delta, quantity=quantity)
+    def delivery_consumes(self, data: st.DataObject) -> None:
+        self._change_many(data, Kind.DISTRIBUTED)
 
     @precondition(lambda self: self.model)
     @rule(data=st.data(), grow=st.booleans())
-    def adjust(self, data: st.DataObject, grow: bool) -> None:
-        lot_id, on_hand, reserved = self._lot(data)
-        quantity = self._quantity(data, 10 if grow else on_hand - reserved)
-        delta = quantity if grow else -quantity
-        self._apply(lot_id, services.lot_adjust, delta, 0, delta=delta, reason="recount")
-
-    @precondition(lambda self: self.model)
-    @rule(data=st.data())
-    def spoil_some(self, data: st.DataObject) -> None:
-        lot_id, on_hand, reserved = self._lot(data)
-        quantity = self._quantity(data, on_hand - reserved)
-        self._apply(lot_id, services.lot_spoil, -max(quantity, 0), 0, quantity=quantity)
-
-    @precondition(lambda self: self.model)
-    @rule(data=st.data())
-    def spoil_all(self, data: st.DataObject) -> None:
-        lot_id, on_hand, reserved = self._lot(data)
-        rows_before = StockMovement.objects.count()
-        movement = services.lot_spoil(lot_id=lot_id)
-        if on_hand == reserved:
-            assert movement is None
-            assert StockMovement.objects.count() == rows_before
+    def organizer_adjusts(self, data: st.DataObject, grow: bool) -> None:
+        lot_id = data.draw(st.sampled_from(sorted(self.model)), label="lot")
+        on_hand, reserved = self.model[lot_id]
+        limit = 10 if grow else data.draw(st.sampled_from([on_hand - reserved, on_hand]))
+        delta = self._quantity(data, limit) * (1 if grow else -1)
+        try:
+            services.lot_adjust(lot_id=lot_id, delta=delta, reason="recount")
+        except ServiceError as error:
+            # The refusal names what is actually wrong.
+            expected = (
+                services.ADJUSTMENT_ZERO
+                if delta == 0
+                else services.NOT_ENOUGH_ON_HAND
+                if on_hand + delta < 0
+                else services.ON_HAND_BELOW_RESERVED
+            )
+            assert error.message is expected, (on_hand, reserved, delta, str(error))
+            assert on_hand + delta < reserved or delta == 0
         else:
-            assert movement is not None and movement.on_hand_delta == reserved - on_hand
-            self.model[lot_id] = (reserved, reserved)
+            assert delta != 0 and on_hand + delta >= reserved
+            self.model[lot_id] = (on_hand + delta, reserved)
+
+    @precondition(lambda self: self.model)
+    @rule(data=st.data())
+    def expiry_spoils(self, data: st.DataObject) -> None:
+        lot_ids = self._lots(data)
+        rows_before = StockMovement.objects.count()
+        spoiled = services.lots_spoil(lot_ids=lot_ids)
+        unreserved = {pk: self.model[pk][0] - self.model[pk][1] for pk in lot_ids}
+        assert spoiled == sum(unreserved.values())
+        assert StockMovement.objects.count() == rows_before + sum(
+            1 for n in unreserved.values() if n
+        )
+        for pk in lot_ids:
+            self.model[pk] = (self.model[pk][1], self.model[pk][1])
 
     @invariant()
     def lots_match_the_model(self) -> None:
@@ -221,7 +248,7 @@ def test_it_refuses_to_reserve_past_on_hand_with_a_raw_f_update():
 @pytest.mark.django_db
 def test_it_reports_a_clean_ledger():
     lot = stocked_lot(quantity=10)
-    services.lot_reserve(lot_id=lot.pk, quantity=4)
+    reserve(lot, 4)
     out = io.StringIO()
 
     call_command("check_ledger", stdout=out, stderr=io.StringIO())

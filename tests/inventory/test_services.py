@@ -1,19 +1,24 @@
-"""Stock services: guards, refusal messages, and refusals that write nothing."""
+"""The one stock-change path: its guard, its messages, and refusals that write nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from django.contrib.auth.models import User
+from django.db.transaction import TransactionManagementError
 
 from inventory import services
-from inventory.models import Donation, DonationLine, StockLot, StockMovement
+from inventory.models import StockLot, StockMovement
 from inventory.selectors import ledger_mismatches
-from inventory.services import DonationLineInput, StockError
-from mutualaid.timeutil import local_today
-from tests.inventory.factories import ItemFactory, LocationFactory, stocked_lot
+from mutualaid.errors import Kind, ServiceError
+from tests.inventory.factories import reserve, stocked_lot
+from tests.querycount import count_queries
 
 pytestmark = pytest.mark.django_db
+
+RESERVED = StockMovement.Kind.RESERVED
+RELEASED = StockMovement.Kind.RELEASED
+DISTRIBUTED = StockMovement.Kind.DISTRIBUTED
+ADJUSTED = StockMovement.Kind.ADJUSTED
 
 
 def _state(lot: StockLot) -> tuple[int, int, int]:
@@ -22,12 +27,15 @@ def _state(lot: StockLot) -> tuple[int, int, int]:
     return lot.on_hand, lot.reserved, lot.movements.count()
 
 
-def _refused(message: str, call, *args, **kwargs) -> StockError:
-    with pytest.raises(StockError) as excinfo:
-        call(*args, **kwargs)
-    assert excinfo.value.message == message
-    assert str(excinfo.value) == message
+def _refused(message: object, call, **kwargs) -> ServiceError:
+    with pytest.raises(ServiceError) as excinfo:
+        call(**kwargs)
+    assert excinfo.value.message is message
     return excinfo.value
+
+
+def _change(kind: StockMovement.Kind, lot: StockLot, quantity: int) -> None:
+    services.lots_change(kind=kind, quantities={lot.pk: quantity})
 
 
 # Reserve ---------------------------------------------------------------------------------
@@ -36,67 +44,97 @@ def _refused(message: str, call, *args, **kwargs) -> StockError:
 def test_it_reserves_up_to_what_is_available_and_no_more():
     lot = stocked_lot(quantity=10)
 
-    services.lot_reserve(lot_id=lot.pk, quantity=6, reason="request A")
-    services.lot_reserve(lot_id=lot.pk, quantity=4, reason="request B")
+    _change(RESERVED, lot, 6)
+    _change(RESERVED, lot, 4)
     before = _state(lot)
-    error = _refused(services.NOT_ENOUGH_AVAILABLE, services.lot_reserve, lot_id=lot.pk, quantity=1)
+    error = _refused(
+        services.NOT_ENOUGH_AVAILABLE, services.lots_change, kind=RESERVED, quantities={lot.pk: 1}
+    )
 
-    assert error.field == "quantity"
+    assert (error.kind, error.field) == (Kind.CONFLICT, "quantity")
     assert before == (10, 10, 3)
     assert _state(lot) == before
 
 
-def test_it_refuses_a_single_reservation_larger_than_the_lot():
-    lot = stocked_lot(quantity=5)
+def test_it_changes_many_lots_all_or_nothing():
+    roomy, small = stocked_lot(quantity=10), stocked_lot(quantity=2)
 
-    _refused(services.NOT_ENOUGH_AVAILABLE, services.lot_reserve, lot_id=lot.pk, quantity=6)
+    _refused(
+        services.NOT_ENOUGH_AVAILABLE,
+        services.lots_change,
+        kind=RESERVED,
+        quantities={roomy.pk: 2, small.pk: 3},
+    )
+    assert (_state(roomy), _state(small)) == ((10, 0, 1), (2, 0, 1))
 
-    assert _state(lot) == (5, 0, 1)
+    services.lots_change(kind=RESERVED, quantities={roomy.pk: 2, small.pk: 2}, reason="req 9")
+    assert (_state(roomy), _state(small)) == ((10, 2, 2), (2, 2, 2))
 
 
-def test_it_records_who_and_why_on_each_ledger_row(organizer):
-    lot = stocked_lot(quantity=5)
+def test_it_writes_one_ledger_row_per_lot_with_who_and_why(organizer: User):
+    lots = [stocked_lot(quantity=5) for _ in range(3)]
 
-    movement = services.lot_reserve(lot_id=lot.pk, quantity=2, reason="request 7", actor=organizer)
+    services.lots_change(
+        kind=RESERVED, quantities={lot.pk: 2 for lot in lots}, reason="request 7", actor=organizer
+    )
 
-    assert (movement.kind, movement.on_hand_delta, movement.reserved_delta) == ("reserved", 0, 2)
-    assert (movement.actor, movement.reason) == (organizer, "request 7")
+    rows = StockMovement.objects.filter(kind="reserved").order_by("lot_id")
+    assert [(m.lot_id, m.on_hand_delta, m.reserved_delta) for m in rows] == [
+        (lot.pk, 0, 2) for lot in lots
+    ]
+    assert {(m.actor, m.reason) for m in rows} == {(organizer, "request 7")}
+
+
+def test_it_changes_any_number_of_lots_with_the_same_number_of_queries():
+    few = [stocked_lot(quantity=5) for _ in range(2)]
+    many = [stocked_lot(quantity=5) for _ in range(20)]
+
+    def reserve_one_of_each(lots: list[StockLot]) -> int:
+        quantities = {lot.pk: 1 for lot in lots}
+        return count_queries(
+            lambda: services.lots_change(kind=RESERVED, quantities=quantities), warm=False
+        )
+
+    assert reserve_one_of_each(few) == reserve_one_of_each(many)
+    assert ledger_mismatches() == []
 
 
 @pytest.mark.parametrize("quantity", [0, -1, -50])
-@pytest.mark.parametrize(
-    "call",
-    [services.lot_reserve, services.lot_release, services.lot_consume, services.lot_spoil],
-    ids=["reserve", "release", "consume", "spoil"],
-)
-def test_it_refuses_quantities_below_one(call, quantity: int):
+@pytest.mark.parametrize("kind", [RESERVED, RELEASED, DISTRIBUTED], ids=str)
+def test_it_refuses_quantities_below_one(kind: StockMovement.Kind, quantity: int):
     lot = stocked_lot(quantity=5)
-    services.lot_reserve(lot_id=lot.pk, quantity=2)
+    reserve(lot, 2)
     before = _state(lot)
 
-    error = _refused(services.QUANTITY_NOT_POSITIVE, call, lot_id=lot.pk, quantity=quantity)
+    error = _refused(
+        services.QUANTITY_NOT_POSITIVE,
+        services.lots_change,
+        kind=kind,
+        quantities={lot.pk: quantity},
+    )
 
-    assert error.field == "quantity"
+    assert (error.kind, error.field) == (Kind.INVALID, "quantity")
     assert _state(lot) == before
 
 
 @pytest.mark.parametrize(
     "call, kwargs",
     [
-        (services.lot_reserve, {"quantity": 1}),
-        (services.lot_release, {"quantity": 1}),
-        (services.lot_consume, {"quantity": 1}),
-        (services.lot_adjust, {"delta": 1, "reason": "recount"}),
-        (services.lot_spoil, {"quantity": 1}),
-        (services.lot_spoil, {}),
+        (services.lots_change, {"kind": RESERVED, "quantities": {424_242: 1}}),
+        (services.lots_change, {"kind": RELEASED, "quantities": {424_242: 1}}),
+        (services.lots_change, {"kind": DISTRIBUTED, "quantities": {424_242: 1}}),
+        (services.lot_adjust, {"lot_id": 424_242, "delta": 1, "reason": "recount"}),
+        (services.lots_spoil, {"lot_ids": [424_242]}),
     ],
-    ids=["reserve", "release", "consume", "adjust", "spoil some", "spoil all"],
+    ids=["reserve", "release", "consume", "adjust", "spoil"],
 )
 def test_it_says_so_when_the_lot_does_not_exist(call, kwargs):
-    error = _refused(services.LOT_NOT_FOUND, call, lot_id=424_242, **kwargs)
+    stocked_lot(quantity=5)
 
-    assert error.field == "lot"
-    assert StockMovement.objects.count() == 0
+    error = _refused(services.LOT_NOT_FOUND, call, **kwargs)
+
+    assert (error.kind, error.field) == (Kind.INVALID, "lot")
+    assert StockMovement.objects.count() == 1
 
 
 # Release and consume ---------------------------------------------------------------------
@@ -104,9 +142,9 @@ def test_it_says_so_when_the_lot_does_not_exist(call, kwargs):
 
 def test_it_releases_reserved_units_back_to_available():
     lot = stocked_lot(quantity=8)
-    services.lot_reserve(lot_id=lot.pk, quantity=5)
+    reserve(lot, 5)
 
-    services.lot_release(lot_id=lot.pk, quantity=3, reason="request cancelled")
+    _change(RELEASED, lot, 3)
 
     assert _state(lot) == (8, 2, 3)
     assert lot.available == 6
@@ -114,20 +152,24 @@ def test_it_releases_reserved_units_back_to_available():
 
 def test_it_refuses_to_release_more_than_is_reserved():
     lot = stocked_lot(quantity=8)
-    services.lot_reserve(lot_id=lot.pk, quantity=2)
+    reserve(lot, 2)
     before = _state(lot)
 
-    _refused(services.NOT_ENOUGH_RESERVED, services.lot_release, lot_id=lot.pk, quantity=3)
+    error = _refused(
+        services.NOT_ENOUGH_RESERVED, services.lots_change, kind=RELEASED, quantities={lot.pk: 3}
+    )
 
+    assert error.kind == Kind.CONFLICT
     assert _state(lot) == before
 
 
 def test_it_consumes_reserved_units_off_the_shelf():
     lot = stocked_lot(quantity=8)
-    services.lot_reserve(lot_id=lot.pk, quantity=5)
+    reserve(lot, 5)
 
-    movement = services.lot_consume(lot_id=lot.pk, quantity=5, reason="delivered")
+    services.lots_change(kind=DISTRIBUTED, quantities={lot.pk: 5}, reason="delivered")
 
+    movement = StockMovement.objects.latest("id")
     assert (movement.kind, movement.on_hand_delta, movement.reserved_delta) == (
         "distributed",
         -5,
@@ -138,10 +180,15 @@ def test_it_consumes_reserved_units_off_the_shelf():
 
 def test_it_refuses_to_consume_units_that_were_never_reserved():
     lot = stocked_lot(quantity=8)
-    services.lot_reserve(lot_id=lot.pk, quantity=1)
+    reserve(lot, 1)
     before = _state(lot)
 
-    _refused(services.NOT_ENOUGH_RESERVED, services.lot_consume, lot_id=lot.pk, quantity=2)
+    _refused(
+        services.NOT_ENOUGH_RESERVED,
+        services.lots_change,
+        kind=DISTRIBUTED,
+        quantities={lot.pk: 2},
+    )
 
     assert _state(lot) == before
 
@@ -162,8 +209,11 @@ def test_it_adjusts_the_count_after_a_recount():
 def test_it_refuses_an_adjustment_that_changes_nothing():
     lot = stocked_lot(quantity=10)
 
-    _refused(services.ADJUSTMENT_ZERO, services.lot_adjust, lot_id=lot.pk, delta=0, reason="x")
+    error = _refused(
+        services.ADJUSTMENT_ZERO, services.lot_adjust, lot_id=lot.pk, delta=0, reason="x"
+    )
 
+    assert (error.kind, error.field) == (Kind.INVALID, "quantity")
     assert _state(lot) == (10, 0, 1)
 
 
@@ -175,16 +225,16 @@ def test_it_refuses_an_adjustment_without_a_reason(reason: str):
         services.REASON_REQUIRED, services.lot_adjust, lot_id=lot.pk, delta=-1, reason=reason
     )
 
-    assert error.field == "reason"
+    assert (error.kind, error.field) == (Kind.INVALID, "reason")
     assert _state(lot) == (10, 0, 1)
 
 
 def test_it_refuses_to_adjust_below_what_is_reserved():
     lot = stocked_lot(quantity=10)
-    services.lot_reserve(lot_id=lot.pk, quantity=4)
+    reserve(lot, 4)
 
-    _refused(
-        services.ADJUSTMENT_BELOW_RESERVED,
+    error = _refused(
+        services.ON_HAND_BELOW_RESERVED,
         services.lot_adjust,
         lot_id=lot.pk,
         delta=-7,
@@ -192,21 +242,20 @@ def test_it_refuses_to_adjust_below_what_is_reserved():
     )
     services.lot_adjust(lot_id=lot.pk, delta=-6, reason="recount")
 
+    assert (error.kind, error.field) == (Kind.CONFLICT, "quantity")
     assert _state(lot) == (4, 4, 3)
 
 
-def test_it_refuses_to_adjust_below_zero():
-    lot = stocked_lot(quantity=3)
+def test_it_says_the_lot_holds_too_few_when_nothing_is_reserved():
+    lot = stocked_lot(quantity=12)
 
-    _refused(
-        services.ADJUSTMENT_BELOW_RESERVED,
-        services.lot_adjust,
-        lot_id=lot.pk,
-        delta=-4,
-        reason="recount",
+    error = _refused(
+        services.NOT_ENOUGH_ON_HAND, services.lot_adjust, lot_id=lot.pk, delta=-100, reason="x"
     )
 
-    assert _state(lot) == (3, 0, 1)
+    assert str(error) == "This lot does not hold that many units."
+    assert "reserved" not in str(error)
+    assert _state(lot) == (12, 0, 1)
 
 
 # Spoil -----------------------------------------------------------------------------------
@@ -214,11 +263,11 @@ def test_it_refuses_to_adjust_below_zero():
 
 def test_it_spoils_only_unreserved_units():
     lot = stocked_lot(quantity=10)
-    services.lot_reserve(lot_id=lot.pk, quantity=4)
+    reserve(lot, 4)
 
-    movement = services.lot_spoil(lot_id=lot.pk)
+    assert services.lots_spoil(lot_ids=[lot.pk]) == 6
 
-    assert movement is not None
+    movement = StockMovement.objects.latest("id")
     assert (movement.kind, movement.on_hand_delta, movement.reason) == ("spoiled", -6, "spoiled")
     assert _state(lot) == (4, 4, 3)
 
@@ -226,115 +275,28 @@ def test_it_spoils_only_unreserved_units():
 def test_it_spoils_everything_once_and_then_does_nothing():
     lot = stocked_lot(quantity=10)
 
-    assert services.lot_spoil(lot_id=lot.pk, reason="freezer failed") is not None
-    assert services.lot_spoil(lot_id=lot.pk, reason="freezer failed") is None
+    assert services.lots_spoil(lot_ids=[lot.pk], reason="freezer failed") == 10
+    assert services.lots_spoil(lot_ids=[lot.pk], reason="freezer failed") == 0
 
     assert _state(lot) == (0, 0, 2)
 
 
-def test_it_refuses_to_spoil_more_than_is_unreserved():
-    lot = stocked_lot(quantity=10)
-    services.lot_reserve(lot_id=lot.pk, quantity=4)
-    before = _state(lot)
+def test_it_spoils_many_lots_at_once_and_skips_the_empty_ones():
+    full, promised, empty = (stocked_lot(quantity=n) for n in (5, 3, 2))
+    reserve(promised, 3)
+    services.lots_spoil(lot_ids=[empty.pk])
 
-    _refused(services.NOT_ENOUGH_AVAILABLE, services.lot_spoil, lot_id=lot.pk, quantity=7)
+    assert services.lots_spoil(lot_ids=[full.pk, promised.pk, empty.pk], reason="flood") == 5
 
-    assert _state(lot) == before
-
-
-# Donations -------------------------------------------------------------------------------
+    assert [_state(lot) for lot in (full, promised, empty)] == [(0, 0, 2), (3, 3, 2), (0, 0, 2)]
+    assert ledger_mismatches() == []
 
 
-def _counts() -> tuple[int, int, int, int]:
-    return (
-        Donation.objects.count(),
-        DonationLine.objects.count(),
-        StockLot.objects.count(),
-        StockMovement.objects.count(),
-    )
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_to_change_stock_outside_a_transaction():
+    lot = stocked_lot(quantity=5)
 
+    with pytest.raises(TransactionManagementError):
+        _change(RESERVED, lot, 1)
 
-def test_it_receives_a_donation_as_one_lot_and_one_ledger_row_per_line(organizer):
-    location = LocationFactory.create()
-    rice, milk = ItemFactory.create(), ItemFactory.create(perishable=True)
-    expires = local_today() + dt.timedelta(days=3)
-
-    donation = services.donation_receive(
-        location=location,
-        donor="Corner shop",
-        received_by=organizer,
-        lines=[DonationLineInput(rice, 20), DonationLineInput(milk, 6, expires)],
-    )
-
-    lots = StockLot.objects.filter(donation_line__donation=donation).order_by("id")
-    assert [(lot.item, lot.location, lot.expires_on, lot.on_hand) for lot in lots] == [
-        (rice, location, None, 20),
-        (milk, location, expires, 6),
-    ]
-    movements = StockMovement.objects.order_by("id")
-    assert [(m.kind, m.on_hand_delta, m.actor) for m in movements] == [
-        ("received", 20, organizer),
-        ("received", 6, organizer),
-    ]
-    assert {m.reason for m in movements} == {f"donation #{donation.pk}"}
-
-
-def test_it_accepts_an_expiry_date_of_today():
-    item = ItemFactory.create(perishable=True)
-
-    services.donation_receive(
-        location=LocationFactory.create(), lines=[DonationLineInput(item, 1, local_today())]
-    )
-
-    assert _counts() == (1, 1, 1, 1)
-
-
-@pytest.mark.parametrize(
-    "case, message, field",
-    [
-        ("zero quantity", services.QUANTITY_NOT_POSITIVE, "quantity"),
-        ("inactive item", services.INACTIVE_ITEM, "item"),
-        ("perishable without expiry", services.PERISHABLE_NEEDS_EXPIRY, "expires_on"),
-        ("expired", services.EXPIRY_IN_PAST, "expires_on"),
-    ],
-)
-def test_it_writes_nothing_when_one_line_is_bad(case: str, message: str, field: str):
-    good = DonationLineInput(ItemFactory.create(), 5)
-    yesterday = local_today() - dt.timedelta(days=1)
-    bad = {
-        "zero quantity": DonationLineInput(ItemFactory.create(), 0),
-        "inactive item": DonationLineInput(ItemFactory.create(active=False), 3),
-        "perishable without expiry": DonationLineInput(ItemFactory.create(perishable=True), 3),
-        "expired": DonationLineInput(ItemFactory.create(), 3, yesterday),
-    }[case]
-
-    error = _refused(
-        message,
-        services.donation_receive,
-        location=LocationFactory.create(),
-        lines=[good, good, bad],
-    )
-
-    assert (error.field, error.index) == (field, 2)
-    assert _counts() == (0, 0, 0, 0)
-
-
-def test_it_refuses_a_donation_without_lines():
-    error = _refused(
-        services.NO_LINES, services.donation_receive, location=LocationFactory.create(), lines=[]
-    )
-
-    assert error.field == "lines"
-    assert _counts() == (0, 0, 0, 0)
-
-
-def test_it_refuses_a_donation_at_a_closed_location():
-    error = _refused(
-        services.INACTIVE_LOCATION,
-        services.donation_receive,
-        location=LocationFactory.create(active=False),
-        lines=[DonationLineInput(ItemFactory.create(), 5)],
-    )
-
-    assert error.field == "location"
-    assert _counts() == (0, 0, 0, 0)
+    assert _state(lot) == (5, 0, 1)
