@@ -3,30 +3,27 @@ only, claim/release/start, stop completion, and "match now"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deliveries import selectors, services
+from deliveries import access, selectors, services
 from deliveries.models import Driver, RevealChannel, Route, RouteStatus, Stop, StopOutcome
 from deliveries.reveal import contacts_reveal
 from household_requests.models import Zone
 from mutualaid.jobs import announce
-from mutualaid.roles import IsOrganizer, acting_user, is_driver, is_organizer
+from mutualaid.roles import IsMember, IsOrganizer, acting_user
 from mutualaid.schedule import Event
-
-
-class IsDriverOrOrganizer(permissions.BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return is_driver(request.user) or is_organizer(request.user)
 
 
 def _items(stop: Stop) -> list[dict[str, Any]]:
@@ -118,40 +115,43 @@ class RouteFilter(django_filters.FilterSet):
         fields = ["status", "zone", "date"]
 
 
+DRIVERS_ONLY = _("Only drivers can do this.")
+
+
 def _driver_or_403(request: Request) -> Driver:
-    driver = selectors.driver_for_user(request.user)
+    """The API's counterpart of the pages' `signed_in_driver`: a driver with a profile."""
+    driver = access.driver_for_user(request.user)
     if driver is None:
-        raise PermissionDenied("Only drivers can do this.")
+        raise PermissionDenied(DRIVERS_ONLY)
     return driver
 
 
-def _refuse(error: services.DeliveryError) -> Response:
-    return Response({"detail": str(error.message)}, status=error.status)
+def _with_stops(routes: QuerySet[Route]) -> QuerySet[Route]:
+    stops = (
+        Stop.objects.select_related("request")
+        .prefetch_related("request__lines__item", "request__lines__category")
+        .order_by("sequence", "id")
+    )
+    return routes.prefetch_related(Prefetch("stops", queryset=stops)).order_by(
+        "service_date", "window_start", "id"
+    )
 
 
 class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
     """Board and routes. Contact fields appear only in a route's detail, and only for its
     assigned driver while the route is claimed or in progress; every reveal is logged."""
 
-    permission_classes = [IsDriverOrOrganizer]
+    permission_classes = [IsMember]
     serializer_class = RouteSerializer
     filterset_class = RouteFilter
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[Route]:
-        stops = (
-            Stop.objects.select_related("request")
-            .prefetch_related("request__lines__item", "request__lines__category")
-            .order_by("sequence", "id")
-        )
-        return (
-            selectors.routes_for_user(self.request.user)
-            .prefetch_related(Prefetch("stops", queryset=stops))
-            .order_by("service_date", "window_start", "id")
-        )
+        return _with_stops(access.routes_for_user(self.request.user))
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
-        context["driver"] = selectors.driver_for_user(self.request.user)
+        context["driver"] = access.driver_for_user(self.request.user)
         return context
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -164,11 +164,7 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        try:
-            pk = int(kwargs["pk"])
-        except ValueError:
-            raise NotFound from None
-        route = self.get_queryset().filter(pk=pk).first()
+        route = self.get_queryset().filter(pk=kwargs["pk"]).first()
         if route is None:
             raise NotFound
         context = self.get_serializer_context()
@@ -182,16 +178,18 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
         )
         return Response(RouteSerializer(route, context=context).data)
 
-    def _act(self, request: Request, pk: Any, run: Any) -> Response:
+    def _act(
+        self,
+        request: Request,
+        pk: Any,
+        find: Callable[[Driver, int], Route],
+        run: Callable[..., Route],
+    ) -> Response:
         driver = _driver_or_403(request)
-        # Any route of the driver's zones: a route claimed a moment ago answers 409, not 404.
-        route = selectors.route_in_zones_of(driver, int(pk))
-        try:
-            route = run(route_id=route.pk, driver=driver)
-        except services.DeliveryError as error:
-            return _refuse(error)
-        # The answer carries no contacts: they are revealed (and logged) only on request.
-        route = self.get_queryset().get(pk=route.pk)
+        route = run(route_id=find(driver, int(pk)).pk, driver=driver)
+        # The route as it is now, even if the driver no longer sees it (released on a day
+        # that has passed). No contacts: they are revealed (and logged) only on request.
+        route = _with_stops(selectors.with_totals(Route.objects.filter(pk=route.pk))).get()
         context = self.get_serializer_context()
         context["loads"] = selectors.load_by_category([route.pk])
         return Response(RouteSerializer(route, context=context).data)
@@ -199,17 +197,17 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
     @extend_schema(request=None, responses=RouteSerializer)
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: Any = None) -> Response:
-        return self._act(request, pk, services.route_claim)
+        return self._act(request, pk, access.route_to_claim, services.route_claim)
 
     @extend_schema(request=None, responses=RouteSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: Any = None) -> Response:
-        return self._act(request, pk, services.route_release)
+        return self._act(request, pk, access.route_to_act_on, services.route_release)
 
     @extend_schema(request=None, responses=RouteSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: Any = None) -> Response:
-        return self._act(request, pk, services.route_start)
+        return self._act(request, pk, access.route_to_act_on, services.route_start)
 
 
 class StopCompletionSerializer(serializers.Serializer[Any]):
@@ -220,7 +218,7 @@ class StopCompletionSerializer(serializers.Serializer[Any]):
 class StopCompleteView(APIView):
     """POST `{"outcome": "delivered"|"failed", "note"}` by the route's assigned driver."""
 
-    permission_classes = [IsDriverOrOrganizer]
+    permission_classes = [IsMember]
 
     @extend_schema(
         request=StopCompletionSerializer,
@@ -235,20 +233,15 @@ class StopCompleteView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         driver = _driver_or_403(request)
-        stop = Stop.objects.filter(pk=pk, route__driver=driver).first()
-        if stop is None:
-            raise NotFound
+        stop = access.stop_for_driver(driver, pk)
         serializer = StopCompletionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            result = services.stop_complete(
-                stop_id=stop.pk,
-                driver=driver,
-                outcome=serializer.validated_data["outcome"],
-                note=serializer.validated_data["note"],
-            )
-        except services.DeliveryError as error:
-            return _refuse(error)
+        result = services.stop_complete(
+            stop_id=stop.pk,
+            driver=driver,
+            outcome=serializer.validated_data["outcome"],
+            note=serializer.validated_data["note"],
+        )
         return Response(
             {
                 "id": result.stop.pk,

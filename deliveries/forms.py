@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deliveries.models import Driver, RouteStatus, StopOutcome
 from household_requests.models import Zone
-from household_requests.submission import DAY_CHOICES
+from household_requests.request_rules import DAY_CHOICES
 from mutualaid.roles import DRIVER
 
 

@@ -19,7 +19,7 @@ from deliveries.models import (
     StopOutcome,
 )
 from deliveries.notifications import RouteNotice, notifier
-from deliveries.planning import WEEKDAYS
+from household_requests.request_rules import WEEKDAYS
 from mutualaid.timeutil import local_today
 
 logger = logging.getLogger(__name__)

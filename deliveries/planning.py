@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, IntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -21,12 +21,11 @@ from deliveries.models import Route, RouteStatus, Stop, StopOutcome
 from household_requests import services as request_services
 from household_requests.allocation import earliest_delivery_day, request_load
 from household_requests.models import Fulfilment, HouseholdRequest, RequestStatus
+from household_requests.request_rules import WEEKDAYS
 from mutualaid import bulk
+from mutualaid.locks import Turn, take_turn
 
 logger = logging.getLogger(__name__)
-
-PLANNER_LOCK_KEY = 0x4D41_0002
-WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 @dataclass(frozen=True)
@@ -57,20 +56,15 @@ class _Slot:
     load: int
 
 
-def _take_turn() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PLANNER_LOCK_KEY])
-
-
 @transaction.atomic
 def plan_routes() -> PlanRun:
-    """Put every matched, unplanned delivery request on a route. Idempotent.
+    """Put every matched, unplanned delivery request on a route. Idempotent; two runs
+    take turns (mutualaid.locks).
 
     Limits: ROUTE_MAX_STOPS stops and ROUTE_MAX_LOAD units per route (a request larger
     than the load limit gets a route of its own). Claimed routes are never changed.
     """
-    _take_turn()
+    take_turn(Turn.PLAN_ROUTES)
     earliest = earliest_delivery_day()
     pending = Q(stops__outcome=StopOutcome.PENDING)
     requests = list(

@@ -11,27 +11,19 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from deliveries.models import (
-    ACTIVE_ROUTE_STATUSES,
-    ContactReveal,
-    Route,
-    Stop,
-    StopOutcome,
-)
+from deliveries import access
+from deliveries.models import ContactReveal, Route, Stop, StopOutcome
 from household_requests.contacts import Contact, unseal_contact
 from household_requests.models import OPEN_STATUSES, SealedContact
-from mutualaid.timeutil import local_today
 
 
 def may_see_contacts(route: Route, user: User) -> bool:
-    return (
-        route.driver is not None
-        and route.driver.user_id == user.pk
-        and route.driver.trusted
-        and route.driver.zones.filter(pk=route.zone_id).exists()
-        and route.status in ACTIVE_ROUTE_STATUSES
-        and route.service_date >= local_today()
-    )
+    """`user` drives `route` and the route, as it stands now, reveals to them
+    (deliveries.access.revealing_to)."""
+    driver = route.driver
+    if driver is None or driver.user_id != user.pk:
+        return False
+    return Route.objects.filter(access.revealing_to(driver), pk=route.pk).exists()
 
 
 @transaction.atomic

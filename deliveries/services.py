@@ -1,7 +1,8 @@
 """Driver actions on routes and stops: claim, release, start, complete.
 
-A claim is decided by one conditional UPDATE (`WHERE status = 'open' AND driver IS NULL`):
-its row count says who won, so of many simultaneous claimers exactly one succeeds.
+A claim is decided by one conditional UPDATE whose WHERE is the claimer's board
+(`access.claimable_by`: open, unclaimed, their zone, day not passed): its row count says
+who won, so of many simultaneous claimers exactly one succeeds.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrPromise
 
+from deliveries import access, selectors
 from deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     Driver,
@@ -27,6 +28,7 @@ from deliveries.models import (
 )
 from household_requests import services as request_services
 from household_requests.models import OPEN_STATUSES
+from mutualaid.errors import Kind, ServiceError
 from mutualaid.timeutil import local_today, organization_tz
 
 logger = logging.getLogger(__name__)
@@ -42,46 +44,33 @@ ROUTE_DAY_PASSED = _("This route's day has passed.")
 ROUTE_NOT_ACTIVE = _("This route is not active.")
 
 
-class DeliveryError(Exception):
-    """A driver action was refused; `status` is the HTTP status that fits it."""
-
-    def __init__(self, message: str | StrPromise, *, status: int):
-        super().__init__(str(message))
-        self.message = message
-        self.status = status
-
-
 def _now() -> dt.datetime:
     return timezone.now()
 
 
 @transaction.atomic
 def route_claim(*, route_id: int, driver: Driver) -> Route:
-    """Claim an open route. Exactly one of many simultaneous claimers wins; the rest get
-    409. Unvetted drivers and drivers at their cap get 403. Locks the driver's row so
-    one driver's parallel claims cannot pass the cap together."""
+    """Claim a route on the driver's board. Exactly one of many simultaneous claimers wins;
+    the rest get a conflict. Unvetted drivers and drivers at their cap are refused. Locks
+    the driver's row so one driver's parallel claims cannot pass the cap together."""
     driver = Driver.objects.select_for_update().get(pk=driver.pk)
     if not driver.trusted:
-        raise DeliveryError(NOT_VETTED, status=403)
-    active = Route.objects.filter(driver=driver, status__in=ACTIVE_ROUTE_STATUSES).count()
-    if active >= driver.max_active_routes:
-        raise DeliveryError(AT_CAP, status=403)
+        raise ServiceError(NOT_VETTED, kind=Kind.REFUSED)
+    if selectors.active_route_count(driver) >= driver.max_active_routes:
+        raise ServiceError(AT_CAP, kind=Kind.REFUSED)
     if Route.objects.filter(pk=route_id, service_date__lt=local_today()).exists():
-        raise DeliveryError(ROUTE_DAY_PASSED, status=409)
-    won = Route.objects.filter(
-        pk=route_id,
-        status=RouteStatus.OPEN,
-        driver__isnull=True,
-        zone__in=driver.zones.all(),
-    ).update(status=RouteStatus.CLAIMED, driver=driver, claimed_at=_now())
+        raise ServiceError(ROUTE_DAY_PASSED, kind=Kind.CONFLICT)
+    won = Route.objects.filter(access.claimable_by(driver), pk=route_id).update(
+        status=RouteStatus.CLAIMED, driver=driver, claimed_at=_now()
+    )
     if won != 1:
-        raise DeliveryError(CLAIM_LOST, status=409)
+        raise ServiceError(CLAIM_LOST, kind=Kind.CONFLICT)
     logger.info("route %s claimed by driver %s", route_id, driver.pk)
     return Route.objects.get(pk=route_id)
 
 
-def _back_to_board(route_filter: dict[str, object]) -> int:
-    return Route.objects.filter(status=RouteStatus.CLAIMED, **route_filter).update(
+def _back_to_board(routes: Q) -> int:
+    return Route.objects.filter(routes, status=RouteStatus.CLAIMED).update(
         status=RouteStatus.OPEN,
         driver=None,
         claimed_at=None,
@@ -92,8 +81,8 @@ def _back_to_board(route_filter: dict[str, object]) -> int:
 @transaction.atomic
 def route_release(*, route_id: int, driver: Driver) -> Route:
     """Give a claimed, not yet started route back to the board; access ends at once."""
-    if _back_to_board({"pk": route_id, "driver": driver}) != 1:
-        raise DeliveryError(NOT_CLAIMED, status=409)
+    if _back_to_board(access.held_by(driver) & Q(pk=route_id)) != 1:
+        raise ServiceError(NOT_CLAIMED, kind=Kind.CONFLICT)
     return Route.objects.get(pk=route_id)
 
 
@@ -101,12 +90,12 @@ def route_release(*, route_id: int, driver: Driver) -> Route:
 def route_start(*, route_id: int, driver: Driver) -> Route:
     """The driver sets off. Requests on the route are now out for delivery."""
     if not driver.trusted:
-        raise DeliveryError(NOT_VETTED, status=403)
-    started = Route.objects.filter(pk=route_id, driver=driver, status=RouteStatus.CLAIMED).update(
-        status=RouteStatus.IN_PROGRESS, started_at=_now()
-    )
+        raise ServiceError(NOT_VETTED, kind=Kind.REFUSED)
+    started = Route.objects.filter(
+        access.held_by(driver), pk=route_id, status=RouteStatus.CLAIMED
+    ).update(status=RouteStatus.IN_PROGRESS, started_at=_now())
     if started != 1:
-        raise DeliveryError(CANNOT_START, status=409)
+        raise ServiceError(CANNOT_START, kind=Kind.CONFLICT)
     request_ids = list(
         Stop.objects.filter(route_id=route_id, outcome=StopOutcome.PENDING).values_list(
             "request_id", flat=True
@@ -134,13 +123,13 @@ def stop_complete(*, stop_id: int, driver: Driver, outcome: str, note: str = "")
     )
     route = stop.route
     if route.driver_id != driver.pk:
-        raise DeliveryError(NOT_YOURS, status=403)
+        raise ServiceError(NOT_YOURS, kind=Kind.REFUSED)
     if not driver.trusted:
-        raise DeliveryError(NOT_VETTED, status=403)
+        raise ServiceError(NOT_VETTED, kind=Kind.REFUSED)
     if route.status not in ACTIVE_ROUTE_STATUSES:
-        raise DeliveryError(ROUTE_NOT_ACTIVE, status=409)
+        raise ServiceError(ROUTE_NOT_ACTIVE, kind=Kind.CONFLICT)
     if stop.outcome != StopOutcome.PENDING:
-        raise DeliveryError(STOP_DONE, status=409)
+        raise ServiceError(STOP_DONE, kind=Kind.CONFLICT)
     if route.status == RouteStatus.CLAIMED:
         route_start(route_id=route.pk, driver=driver)
     if stop.request.status not in OPEN_STATUSES:
@@ -187,7 +176,7 @@ def claims_release_stale(*, now: dt.datetime | None = None) -> int:
     stale = [route.pk for route in candidates if claim_deadline(route) <= now]
     if not stale:
         return 0
-    released = _back_to_board({"pk__in": stale})
+    released = _back_to_board(Q(pk__in=stale))
     logger.info("released %d stale claim(s)", released)
     return released
 
@@ -236,13 +225,13 @@ def routes_take_back(*, driver: Driver) -> int:
     """Routes a driver may no longer hold (un-vetted, deactivated, or outside their zones):
     claimed ones go back to the board; started ones are cancelled and their families
     planned again. Idempotent."""
-    routes = Route.objects.filter(driver=driver, status__in=ACTIVE_ROUTE_STATUSES)
+    routes = Route.objects.filter(access.held_by(driver), status__in=ACTIVE_ROUTE_STATUSES)
     if driver.trusted:
-        routes = routes.exclude(zone__in=driver.zones.all())
+        routes = routes.exclude(access.in_zones_of(driver))
     taken = list(routes.select_for_update().order_by("pk").values_list("pk", "status"))
     claimed = [pk for pk, status in taken if status == RouteStatus.CLAIMED]
     started = [pk for pk, status in taken if status == RouteStatus.IN_PROGRESS]
-    _back_to_board({"pk__in": claimed})
+    _back_to_board(Q(pk__in=claimed))
     _cancel_routes(started)
     return len(taken)
 

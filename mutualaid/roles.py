@@ -94,11 +94,11 @@ class IsOrganizer(permissions.BasePermission):
         return is_organizer(request.user)
 
 
-class IsDriver(permissions.BasePermission):
-    """Drivers only."""
+class IsMember(permissions.BasePermission):
+    """Any member (organizer or driver): the API's `member_required`."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return is_driver(request.user)
+        return is_member(request.user)
 
 
 class OrganizerWritesMembersRead(permissions.BasePermission):

@@ -1,6 +1,6 @@
-"""Delivery pages. Reads go through deliveries.selectors, writes through
-deliveries.services and deliveries.drivers; a contact is unsealed only by
-deliveries.reveal.contacts_reveal."""
+"""Delivery pages. Who may see or act on what is decided in deliveries.access, reads go
+through deliveries.selectors, writes through deliveries.services and deliveries.drivers;
+a contact is unsealed only by deliveries.reveal.contacts_reveal."""
 
 from deliveries.views.driving import (
     board,

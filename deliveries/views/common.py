@@ -1,26 +1,26 @@
-"""What the delivery pages share: rendering and the rows a route page draws.
-
-Reads go through deliveries.selectors, writes through deliveries.services and
-deliveries.drivers. A contact is unsealed only by deliveries.reveal.contacts_reveal.
-"""
+"""What the delivery pages share: rendering, the driver decorator and the rows a route
+page draws."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
-from deliveries.models import (
-    Stop,
-    StopOutcome,
-)
+from deliveries import access
+from deliveries.models import Stop, StopOutcome
 from household_requests.contacts import Contact
 from household_requests.models import OPEN_STATUSES
+from mutualaid.roles import driver_required, is_organizer, member_required
 
 LIST_LIMIT = 200
 RECENT_DAYS = 7
@@ -33,8 +33,32 @@ def render_page(
     return render(request, template, context, status=status)
 
 
-def no_profile_page(request: HttpRequest, status: int = 200) -> HttpResponse:
+def no_profile_page(request: HttpRequest, status: int) -> HttpResponse:
     return render_page(request, "deliveries/no_profile.html", {}, status=status)
+
+
+View = Callable[..., HttpResponse]
+
+
+def signed_in_driver(*, action: bool = False, organizers: bool = False) -> Callable[[View], View]:
+    """A page (or, with `action`, a POST) for signed-in drivers; the view gets the driver's
+    profile after the request. Anonymous visitors are sent to log in, other roles get 403,
+    and a driver whose profile is not set up yet is asked to see an organizer (with 403
+    for an action). With `organizers`, organizers pass too, with their profile or None."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            driver = access.driver_for_user(request.user)
+            if driver is None and not (organizers and is_organizer(request.user)):
+                status = HTTPStatus.FORBIDDEN if action else HTTPStatus.OK
+                return no_profile_page(request, status=status)
+            return view(request, driver, *args, **kwargs)
+
+        checked = require_POST(wrapped) if action else wrapped
+        return (member_required if organizers else driver_required)(checked)
+
+    return decorator
 
 
 @dataclass(frozen=True)
@@ -89,6 +113,3 @@ def outcome_counts(route_ids: list[int]) -> dict[int, dict[str, int]]:
     for row in rows:
         counts[row["route_id"]][row["outcome"]] = row["n"]
     return counts
-
-
-# Driver pages -----------------------------------------------------------------------------

@@ -1,8 +1,4 @@
-"""Organizer pages: routes, drivers and the reveal log.
-
-Reads go through deliveries.selectors, writes through deliveries.services and
-deliveries.drivers. A contact is unsealed only by deliveries.reveal.contacts_reveal.
-"""
+"""Organizer pages: routes, drivers and the reveal log. Never a contact."""
 
 from __future__ import annotations
 
@@ -15,20 +11,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deliveries import selectors
+from deliveries import access, selectors
 from deliveries.dashboard import dashboard
 from deliveries.drivers import driver_save
-from deliveries.forms import (
-    DriverForm,
-    RevealFilterForm,
-    RouteFilterForm,
-    driver_group_users,
-)
-from deliveries.models import (
-    ACTIVE_ROUTE_STATUSES,
-    ContactReveal,
-    Driver,
-)
+from deliveries.forms import DriverForm, RevealFilterForm, RouteFilterForm, driver_group_users
+from deliveries.models import ACTIVE_ROUTE_STATUSES, ContactReveal, Driver
 from deliveries.views.common import (
     LIST_LIMIT,
     RECENT_DAYS,
@@ -36,15 +23,13 @@ from deliveries.views.common import (
     render_page,
     stop_rows,
 )
-from mutualaid.roles import (
-    organizer_required,
-)
+from mutualaid.roles import organizer_required
 
 
 @organizer_required
 def route_list(request: HttpRequest) -> HttpResponse:
     filters = RouteFilterForm(request.GET or None)
-    routes = selectors.routes_for_user(request.user)
+    routes = access.routes_for_user(request.user)
     if filters.is_valid():
         if filters.cleaned_data["day"]:
             routes = routes.filter(service_date=filters.cleaned_data["day"])
@@ -68,7 +53,7 @@ def route_list(request: HttpRequest) -> HttpResponse:
 @organizer_required
 def route_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A route for organizers: stops by reference code and items. Never a contact."""
-    route = selectors.route_for_user(request.user, pk)
+    route = access.route_for_user(request.user, pk)
     stops = selectors.stops_of(route)
     return render_page(
         request,

@@ -57,7 +57,8 @@ def planned_requests(
     quantity: int = 2,
 ) -> list[HouseholdRequest]:
     """Submit one request per contact (stocked beforehand), allocate and plan routes."""
-    zone_named()
+    if not Zone.objects.filter(postal_codes__code=postal_code).exists():
+        zone_named()
     item = item or stocked_item()
     requests = [
         submit(postal_code=postal_code, items=[(item, quantity)], contact=family).request
@@ -75,15 +76,15 @@ def planned_route(contacts: Sequence[Contact] | None = None, **kwargs: object) -
 
 def make_driver(
     user: User,
+    zone: Zone | None = None,
     *,
-    zones: Sequence[Zone] | None = None,
     vetted: bool = True,
     max_active_routes: int | None = None,
 ) -> Driver:
-    """A driver profile through the real service (zones default to Phillips)."""
+    """A driver profile through the real service, serving `zone` (default Phillips)."""
     return driver_save(
         user=user,
-        zones=list(zones) if zones is not None else [zone_named()],
+        zones=[zone or zone_named()],
         vetted=vetted,
         max_active_routes=max_active_routes,
     )

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import User
-
-from deliveries import planning
-from deliveries.drivers import driver_save
-from deliveries.models import Driver, Route, Stop
-from household_requests import allocation
+from deliveries.models import Route, Stop
 from household_requests.models import HouseholdRequest, Zone
 from inventory.models import Item
-from tests.household_requests.factories import make_zone, submit
-from tests.inventory.factories import ItemFactory, donate
+from tests.deliveries.factories import make_driver, planned_requests, stocked_item, zone_named
+
+__all__ = ["World", "make_driver", "routed_request"]
 
 
 @dataclass
@@ -26,20 +22,12 @@ class World:
 
 
 def routed_request(*, quantity: int = 3, stock: int = 10, zone: Zone | None = None) -> World:
-    """Stock on the shelf, one request for it, allocated and planned onto an open route."""
-    zone = zone or Zone.objects.filter(name="Phillips").first() or make_zone()
-    item = ItemFactory.create()
-    donate((item, stock))
+    """Stock on the shelf, one request (the SECRET_* family) for it, allocated and planned
+    onto an open route."""
+    zone = zone or zone_named()
+    item = stocked_item(stock)
     postal_code = zone.postal_codes.first().code  # type: ignore[union-attr]
-    request = submit(items=[(item, quantity)], postal_code=postal_code).request
-    allocation.allocate_open_requests()
-    planning.plan_routes()
+    request = planned_requests(postal_code=postal_code, item=item, quantity=quantity)[0]
     stop = Stop.objects.select_related("route").get(request=request)
     request.refresh_from_db()
     return World(zone=zone, item=item, request=request, route=stop.route, stop=stop)
-
-
-def make_driver(user: User, zone: Zone, **fields: object) -> Driver:
-    defaults: dict[str, object] = {"vetted": True}
-    defaults.update(fields)
-    return driver_save(user=user, zones=[zone], **defaults)  # type: ignore[arg-type]

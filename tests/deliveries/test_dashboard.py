@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
+from deliveries import services
 from deliveries.dashboard import dashboard
+from tests.conftest import api_client_for, page_client
+from tests.deliveries.helpers import assert_no_secret, text_of
 from tests.deliveries.scenario import make_driver, routed_request
-from tests.household_requests.factories import SECRET_ADDRESS, SECRET_NAME
+from tests.querycount import count_queries
 
 pytestmark = pytest.mark.django_db
 
-
-def _client(user: User | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
+DASHBOARD_QUERIES = 11
 
 
 def test_it_shows_the_dashboard_to_organizers_only(
@@ -27,19 +22,16 @@ def test_it_shows_the_dashboard_to_organizers_only(
 ):
     routed_request()
 
-    assert _client(organizer).get("/dashboard/").status_code == 200
-    assert _client(driver).get("/dashboard/").status_code == 403
-    assert _client(member_without_role).get("/dashboard/").status_code == 403
-    assert _client(None).get("/dashboard/")["Location"].startswith("/accounts/login/")
-    assert _client(organizer).get("/home/")["Location"] == "/dashboard/"
+    assert page_client(organizer).get("/dashboard/").status_code == 200
+    assert page_client(driver).get("/dashboard/").status_code == 403
+    assert page_client(member_without_role).get("/dashboard/").status_code == 403
+    assert page_client(None).get("/dashboard/")["Location"].startswith("/accounts/login/")
+    assert page_client(organizer).get("/home/")["Location"] == "/dashboard/"
 
 
 def test_it_counts_requests_deliveries_and_address_views(organizer: User, driver: User):
     world = routed_request(quantity=2)
     profile = make_driver(driver, world.zone)
-    from deliveries import services
-    from tests.conftest import api_client_for
-
     services.route_claim(route_id=world.route.pk, driver=profile)
     api = api_client_for(driver)
     api.get(f"/api/v1/routes/{world.route.pk}/")  # one address view
@@ -54,19 +46,15 @@ def test_it_counts_requests_deliveries_and_address_views(organizer: User, driver
     assert board.delivered_last_30_days == 1
     assert board.people_fed_last_30_days == 3  # the factory's 2 adults and 1 child
     assert board.reveals_last_7_days == 1
-    page = _client(organizer).get("/dashboard/").content.decode()
-    assert SECRET_NAME not in page and SECRET_ADDRESS not in page
+    assert_no_secret(text_of(page_client(organizer).get("/dashboard/")))
 
 
 def test_it_reads_the_dashboard_with_a_fixed_number_of_queries(organizer: User):
     world = routed_request()
-    client = _client(organizer)
-    client.get("/dashboard/")
-    with CaptureQueriesContext(connection) as few:
-        client.get("/dashboard/")
+    client = page_client(organizer)
+    few = count_queries(lambda: client.get("/dashboard/"))
     for _ in range(4):
         routed_request(zone=world.zone)
-    with CaptureQueriesContext(connection) as many:
-        client.get("/dashboard/")
+    many = count_queries(lambda: client.get("/dashboard/"))
 
-    assert len(many) == len(few)
+    assert (few, many) == (DASHBOARD_QUERIES, DASHBOARD_QUERIES)

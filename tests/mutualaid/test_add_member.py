@@ -10,7 +10,9 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
+from deliveries.models import Driver
 from mutualaid.roles import is_driver, is_organizer
+from tests.household_requests.factories import make_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -123,24 +125,23 @@ def test_it_keeps_the_old_password_when_the_new_one_is_refused(monkeypatch: pyte
 def test_it_adds_a_vetted_driver_with_zones_and_refuses_an_unknown_zone_whole(
     monkeypatch: pytest.MonkeyPatch,
 ):
-    import io
-
-    from django.contrib.auth.models import User
-    from django.core.management import CommandError, call_command
-
-    from deliveries.models import Driver
-    from tests.household_requests.factories import make_zone
-
     make_zone("Phillips", ("55407",))
-    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-driver-passphrase\n"))
-    call_command("add_member", "lupe", "--role", "driver", "--zone", "Phillips", "--password-stdin")
+
+    _add(monkeypatch, "lupe", "--role", "driver", "--zone", "Phillips")
 
     driver = Driver.objects.get(user__username="lupe")
     assert driver.vetted and [z.name for z in driver.zones.all()] == ["Phillips"]
-
-    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-driver-passphrase\n"))
-    with pytest.raises(CommandError, match="Nowhere"):
-        call_command(
-            "add_member", "mo", "--role", "driver", "--zone", "Nowhere", "--password-stdin"
-        )
+    with pytest.raises(CommandError, match="No zone named Nowhere"):
+        _add(monkeypatch, "mo", "--role", "driver", "--zone", "Nowhere")
     assert not User.objects.filter(username="mo").exists()
+
+
+def test_it_keeps_an_unvetted_driver_unvetted_when_the_password_is_reset(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    _add(monkeypatch, "lupe", "--role", "driver")
+    Driver.objects.filter(user__username="lupe").update(vetted=False)  # an organizer's doing
+
+    _add(monkeypatch, "lupe", "--role", "driver", stdin="another-long-passphrase-7\n")
+
+    assert not Driver.objects.get(user__username="lupe").vetted

@@ -1,4 +1,5 @@
-"""The persona matrix for every API endpoint: who is let in, who gets 403, who gets 401.
+"""The persona matrix for every API endpoint: who is let in, who gets 403, who gets 401,
+and who (a driver outside the route) gets 404.
 
 Refused personas go first and must change nothing; the allowed persona goes last.
 """
@@ -16,6 +17,7 @@ from household_requests.models import HouseholdRequest
 from inventory.models import Category
 from tests.conftest import api_client_for
 from tests.deliveries.scenario import World, make_driver, routed_request
+from tests.household_requests.factories import make_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +171,24 @@ def test_it_refuses_writes_by_the_wrong_role_and_changes_nothing(
     # A driver acting on a route not yet theirs: start and release answer 409, and a stop
     # of someone else's route is not found.
     assert _call(clients[persona], method, url, body) == status
+
+
+OUTSIDE = [
+    ("get", "/api/v1/routes/{route}/", None),
+    ("post", "/api/v1/routes/{route}/claim/", None),
+    ("post", "/api/v1/routes/{route}/start/", None),
+    ("post", "/api/v1/routes/{route}/release/", None),
+    ("post", "/api/v1/stops/{stop}/complete/", {"outcome": "delivered"}),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), OUTSIDE, ids=[o[1] for o in OUTSIDE])
+def test_it_answers_404_to_a_driver_outside_the_route_and_changes_nothing(
+    world: World, other_driver: User, method: str, url: str, body: Any
+):
+    make_driver(other_driver, make_zone("Frogtown", ("55103",)))
+    url = url.format(route=world.route.pk, stop=world.stop.pk)
+    before = _state(world)
+
+    assert _call(api_client_for(other_driver), method, url, body) == 404
+    assert _state(world) == before

@@ -1,0 +1,120 @@
+"""Who may see or act on a route or a stop: the rules, stated once.
+
+The board, the route page, the API, the driver actions and the reveal all ask here, and
+the claim's conditional UPDATE filters on the same `claimable_by` that the board shows: a
+claim takes a route only while it is on the claimer's board. Each rule is a Q object;
+`via` applies it through a relation (`"route__"` for stops). Outsiders get 404, never a
+hint; inside a driver's reach the services answer 403 or 409.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from deliveries.models import ACTIVE_ROUTE_STATUSES, Driver, Route, RouteStatus, Stop, StopOutcome
+from deliveries.selectors import with_totals
+from mutualaid.roles import is_driver, is_organizer
+from mutualaid.timeutil import local_today
+
+NOTHING = Q(pk__in=[])
+
+
+def _where(via: str, **lookups: object) -> Q:
+    return Q(**{via + name: value for name, value in lookups.items()})
+
+
+def driver_for_user(user: AbstractBaseUser | AnonymousUser) -> Driver | None:
+    """The driver profile of a signed-in driver; None without the role or the profile."""
+    if not user.is_authenticated or not is_driver(user):
+        return None
+    return Driver.objects.filter(user_id=user.pk).select_related("user").first()
+
+
+def held_by(driver: Driver, via: str = "") -> Q:
+    """Routes the driver holds, whatever their state."""
+    return _where(via, driver=driver)
+
+
+def in_zones_of(driver: Driver, via: str = "") -> Q:
+    return _where(via, zone__in=driver.zones.all())
+
+
+def claimable_by(driver: Driver, via: str = "") -> Q:
+    """The driver's board: open, unclaimed, in one of their zones, day not passed. Only a
+    trusted driver has a board."""
+    if not driver.trusted:
+        return NOTHING
+    return in_zones_of(driver, via) & _where(
+        via, status=RouteStatus.OPEN, driver__isnull=True, service_date__gte=local_today()
+    )
+
+
+def seen_by(driver: Driver, via: str = "") -> Q:
+    """What a driver may look at and start or release: their board and their own routes."""
+    return claimable_by(driver, via) | held_by(driver, via)
+
+
+def within_reach_of(driver: Driver, via: str = "") -> Q:
+    """Where a claim is answered rather than not found: the driver's zones (a route another
+    driver claimed a moment ago is a lost race, 409) and their own routes."""
+    return in_zones_of(driver, via) | held_by(driver, via)
+
+
+def revealing_to(driver: Driver, via: str = "") -> Q:
+    """Routes whose families' contacts the driver may see: held by a trusted driver,
+    claimed or in progress, in a zone still theirs, day not passed."""
+    if not driver.trusted:
+        return NOTHING
+    return (
+        held_by(driver, via)
+        & in_zones_of(driver, via)
+        & _where(via, status__in=ACTIVE_ROUTE_STATUSES, service_date__gte=local_today())
+    )
+
+
+def routes_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Route]:
+    """Organizers: every route. Drivers: what they see. Anyone else: nothing."""
+    routes = Route.objects.all()
+    if is_organizer(user):
+        return with_totals(routes)
+    driver = driver_for_user(user)
+    if driver is None:
+        return with_totals(routes.none())
+    return with_totals(routes.filter(seen_by(driver)))
+
+
+def board_for(driver: Driver) -> QuerySet[Route]:
+    """The driver's board page: what they may claim that still has a family to deliver to."""
+    waiting = Stop.objects.filter(route=OuterRef("pk"), outcome=StopOutcome.PENDING)
+    return with_totals(Route.objects.filter(claimable_by(driver), Exists(waiting)))
+
+
+def _one(routes: QuerySet[Route], pk: int) -> Route:
+    route = routes.filter(pk=pk).first()
+    if route is None:
+        raise Http404
+    return route
+
+
+def route_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Route:
+    return _one(routes_for_user(user), pk)
+
+
+def route_to_act_on(driver: Driver, pk: int) -> Route:
+    """A route the driver may start or release: one they see (their board, their own)."""
+    return _one(Route.objects.filter(seen_by(driver)), pk)
+
+
+def route_to_claim(driver: Driver, pk: int) -> Route:
+    """A route the driver may try to claim: any of their zones, so losing a race is 409."""
+    return _one(Route.objects.filter(within_reach_of(driver)), pk)
+
+
+def stop_for_driver(driver: Driver, pk: int) -> Stop:
+    """A stop on one of the driver's routes; the service checks the route's state."""
+    stop = Stop.objects.filter(held_by(driver, via="route__"), pk=pk).first()
+    if stop is None:
+        raise Http404
+    return stop
