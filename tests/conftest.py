@@ -3,16 +3,20 @@
 Personas: organizer, driver, other_driver, member_without_role, anonymous.
 Marker `services`: the test needs PostgreSQL and Redis. Without them it skips, unless
 REQUIRE_SERVICES=1 (CI), where it fails.
+Every test starts with an empty cache (rate limits, "job already queued" marks).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from mutualaid.members import member_add
@@ -49,6 +53,49 @@ def _services_marker(request: pytest.FixtureRequest) -> None:
         need("PostgreSQL (set DATABASE_URL)", connection.vendor == "postgresql")
 
 
+def forget_cached() -> None:
+    """Empty this test process's cache.
+
+    On Redis, only the keys under this process's prefix go: other test runs and the
+    Celery broker share the database, and `cache.clear()` there is FLUSHDB.
+    """
+    if not settings.REDIS_URL:
+        cache.clear()  # local memory: this process's alone
+        return
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    assert prefix == settings.TEST_RUN, f"not a test run's cache prefix: {prefix!r}"
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+def _drop_job_queue() -> None:
+    """Delete this test process's Celery queue and any job left in it (on Redis)."""
+    from mutualaid.celery import app
+
+    queue = app.amqp.queues[app.conf.task_default_queue]
+    assert queue.name == settings.TEST_RUN, f"not a test run's queue: {queue.name!r}"
+    with app.connection_for_write() as broker:
+        bound = queue(broker.default_channel)
+        bound.declare()  # binds it on this channel, so that delete() unbinds it too
+        bound.delete()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_left_behind() -> Iterator[None]:
+    """A run leaves no cache keys and no queue in a shared Redis database."""
+    yield
+    forget_cached()
+    if settings.REDIS_URL:
+        _drop_job_queue()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    forget_cached()
+
+
 @pytest.fixture
 def organizer(db: None) -> User:
     return member_add(username="olga", role="organizer", password=PASSWORD)
@@ -73,6 +120,14 @@ def api_client_for(user: User | None) -> APIClient:
     client = APIClient()
     if user is not None:
         client.force_authenticate(user)
+    return client
+
+
+def page_client(user: User | None) -> Client:
+    """A browser session signed in as `user` (anonymous for None)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
     return client
 
 

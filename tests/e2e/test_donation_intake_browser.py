@@ -1,39 +1,24 @@
-"""An organizer logs a donation on a phone-sized Chromium and finds it on the stock page.
-
-Drives Debian's Chromium (/usr/bin/chromium) through Playwright; never downloads a browser.
-Without Chromium the tests skip, unless REQUIRE_SERVICES=1, where they fail.
-"""
+"""An organizer logs a donation on a phone-sized Chromium and finds it on the stock page."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from inventory.models import Item, Location
 from mutualaid.timeutil import local_today
-from tests.conftest import PASSWORD, need
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import OpenPage
 from tests.inventory.factories import ItemFactory, LocationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE: ViewportSize = {"width": 390, "height": 844}
 SCREENSHOT = Path("/tmp/stock.png")  # noqa: S108 (a fixed place for people to look at)
 
 
@@ -46,48 +31,14 @@ def shelves(db: None) -> tuple[Location, Item, Item]:
     )
 
 
-def _phone_page(javascript: bool) -> Iterator[Page]:
-    need(f"Chromium at {CHROMIUM}", CHROMIUM.exists())
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
-        )
-        context = browser.new_context(
-            viewport=PHONE, is_mobile=True, has_touch=True, java_script_enabled=javascript
-        )
-        context.set_default_timeout(15_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
-
-
-@pytest.fixture
-def phone(
-    monkeypatch: pytest.MonkeyPatch, live_server: Any, organizer: User, shelves: Any
-) -> Iterator[Page]:
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    yield from _phone_page(javascript=True)
-
-
-@pytest.fixture
-def phone_without_javascript(
-    monkeypatch: pytest.MonkeyPatch, live_server: Any, organizer: User, shelves: Any
-) -> Iterator[Page]:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    yield from _phone_page(javascript=False)
-
-
-def _log_in(page: Page, base_url: str, next_path: str) -> None:
-    page.goto(base_url + next_path)
+def _logged_in(phone: OpenPage, organizer: User, next_path: str, *, javascript: bool) -> Page:
+    page = phone(next_path, javascript=javascript)
     assert "/accounts/login/" in page.url
-    page.fill("#id_username", "olga")
+    page.fill("#id_username", organizer.username)
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(re.escape(next_path) + "$"))
+    return page
 
 
 def _fits_the_screen(page: Page) -> bool:
@@ -95,12 +46,11 @@ def _fits_the_screen(page: Page) -> bool:
 
 
 def test_it_logs_a_two_line_donation_and_shows_it_in_stock(
-    phone: Page, live_server: Any, shelves: tuple[Location, Item, Item]
+    phone: OpenPage, organizer: User, shelves: tuple[Location, Item, Item]
 ):
     _location, rice, milk = shelves
     expiry = local_today() + dt.timedelta(days=3)
-    page = phone
-    _log_in(page, live_server.url, "/inventory/donations/new/")
+    page = _logged_in(phone, organizer, "/inventory/donations/new/", javascript=True)
     assert _fits_the_screen(page)
 
     page.fill("#id_donor", "Parish food drive")
@@ -137,11 +87,10 @@ def test_it_logs_a_two_line_donation_and_shows_it_in_stock(
 
 
 def test_it_logs_a_donation_without_javascript(
-    phone_without_javascript: Page, live_server: Any, shelves: tuple[Location, Item, Item]
+    phone: OpenPage, live_server: Any, organizer: User, shelves: tuple[Location, Item, Item]
 ):
     _location, rice, milk = shelves
-    page = phone_without_javascript
-    _log_in(page, live_server.url, "/inventory/donations/new/")
+    page = _logged_in(phone, organizer, "/inventory/donations/new/", javascript=False)
 
     assert page.locator("input.item-search").count() == 0
     page.select_option("#id_lines-0-item", str(rice.pk))

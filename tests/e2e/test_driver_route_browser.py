@@ -4,19 +4,16 @@ and marks it delivered; the address disappears and the stock leaves the shelf.""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connections
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from deliveries.models import ContactReveal, Route, RouteStatus
 from inventory.models import StockLot
-from tests.conftest import PASSWORD, need
+from tests.conftest import PASSWORD
 from tests.deliveries.scenario import World, make_driver, routed_request
-from tests.e2e.test_donation_intake_browser import CHROMIUM, LAUNCH_ARGS, PHONE
+from tests.e2e.conftest import OpenPage
 from tests.household_requests.factories import SECRET_ADDRESS, SECRET_NAME
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,28 +27,12 @@ def world(driver: User) -> World:
 
 
 @pytest.fixture
-def driver_phone(
-    monkeypatch: pytest.MonkeyPatch, live_server: Any, driver: User, world: World
-) -> Iterator[Page]:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    need(f"Chromium at {CHROMIUM}", CHROMIUM.exists())
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.goto(live_server.url + "/accounts/login/")
-        page.get_by_label("Username").fill(driver.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        try:
-            yield page
-        finally:
-            # ORM calls made while Playwright's loop runs get a connection of their own
-            # (Django's connections are context-local): close it here, in that context.
-            connections.close_all()
-            context.close()
-            browser.close()
+def driver_phone(phone: OpenPage, driver: User, world: World) -> Page:
+    page = phone("/accounts/login/")
+    page.get_by_label("Username").fill(driver.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    return page
 
 
 def test_it_lets_a_driver_claim_see_the_address_and_deliver(driver_phone: Page, world: World):

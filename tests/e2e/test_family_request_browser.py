@@ -1,22 +1,17 @@
 """A family on a cheap phone, without JavaScript, asks for help in Spanish, keeps the private
-link, checks it and cancels. Debian's Chromium through Playwright; never downloads a browser.
+link, checks it and cancels.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.db import connections
 from django.utils.translation import gettext, override
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from household_requests.models import HouseholdRequest, RequestStatus, SealedContact
-from tests.conftest import need
-from tests.e2e.test_donation_intake_browser import CHROMIUM, LAUNCH_ARGS, PHONE
+from tests.e2e.conftest import OpenPage
 from tests.household_requests.factories import make_zone
 from tests.inventory.factories import ItemFactory
 
@@ -29,28 +24,10 @@ def es(text: str) -> str:
 
 
 @pytest.fixture
-def family_phone(monkeypatch: pytest.MonkeyPatch, live_server: Any) -> Iterator[Page]:
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    need(f"Chromium at {CHROMIUM}", CHROMIUM.exists())
-    cache.clear()
+def family_phone(phone: OpenPage) -> Page:
     make_zone("Phillips", ("55407",))
     ItemFactory.create(name="Rice, 5 lb bag", max_per_household=4)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        context = browser.new_context(
-            viewport=PHONE, is_mobile=True, has_touch=True, java_script_enabled=False
-        )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.goto(live_server.url + "/request/")
-        try:
-            yield page
-        finally:
-            # ORM calls made while Playwright's loop runs get a connection of their own
-            # (Django's connections are context-local): close it here, in that context.
-            connections.close_all()
-            context.close()
-            browser.close()
+    return phone("/request/", javascript=False)
 
 
 def test_it_takes_a_request_in_spanish_and_lets_the_family_cancel_it(family_phone: Page):

@@ -6,9 +6,10 @@ end. Without PostgreSQL and Redis it skips (fails when REQUIRE_SERVICES=1).
 
 Tests that use it need committed rows, so they use `transactional_db` (or
 `@pytest.mark.django_db(transaction=True)`); a plain `db` test's rows stay in a
-transaction the worker cannot see. The worker consumes the default queue of the Redis
-database in REDIS_URL, which it purges first: give each test run a Redis database of its
-own, and do not run these tests with `-n`.
+transaction the worker cannot see. The worker shares this process's test-run name
+(`settings.TEST_RUN`): it consumes the queue of that name, which this process sends to,
+and its cache keys carry the same prefix. So runs and xdist workers on one Redis
+database never take each other's jobs, and `-n` is fine.
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 
 from mutualaid.celery import app as celery_app
-from tests.conftest import need
+from tests.conftest import forget_cached, need
 from tests.integration.helpers import CeleryWorker, wait_for
 
 WORKER_READY_SECONDS = 60
@@ -59,18 +59,18 @@ def celery_worker_process(
 ) -> Iterator[CeleryWorker]:
     need("PostgreSQL (set DATABASE_URL)", connection.vendor == "postgresql")
     need("Redis (set REDIS_URL)", bool(settings.REDIS_URL))
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    need("a Redis queue of its own (run tests/integration without -n)", workers <= 1)
+    queue = settings.TEST_RUN
+    assert celery_app.conf.task_default_queue == queue, celery_app.conf.task_default_queue
 
     # The test database exists from here on; its name replaces the configured one.
     request.getfixturevalue("django_db_setup")
     database_name = connection.settings_dict["NAME"]
     assert database_name and str(database_name).startswith("test_"), database_name
 
-    celery_app.control.purge()  # leftovers of an earlier run would run against this DB
-    # The cache goes with the queue: a "job already queued" mark left by earlier tests
-    # would otherwise stand for a job that the purge just removed.
-    cache.clear()
+    # Leftovers of an earlier run of this name would run against this database; the
+    # "job already queued" marks go with them (the autouse reset keeps to this prefix).
+    celery_app.control.purge()
+    forget_cached()
 
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     env = {
@@ -78,6 +78,7 @@ def celery_worker_process(
         "DJANGO_SETTINGS_MODULE": "mutualaid.settings_test",
         "DATABASE_URL": database_url_for(settings.DATABASE_URL, str(database_name)),
         "REDIS_URL": str(settings.REDIS_URL),
+        "MUTUALAID_TEST_RUN": queue,
         "PYTHONUNBUFFERED": "1",
     }
     command = [
@@ -87,6 +88,7 @@ def celery_worker_process(
         "worker",
         "--concurrency=2",
         "--loglevel=INFO",
+        f"--queues={queue}",
         f"--hostname=integration-{os.getpid()}@%h",
         # No peers to meet: start in a second, not after gossip and mingle time out.
         "--without-gossip",

@@ -17,9 +17,14 @@ from inventory.models import StockLot
 from mutualaid.timeutil import local_today
 from tests.conftest import api_client_for
 from tests.deliveries.scenario import make_driver
-from tests.household_requests.factories import SECRET_ADDRESS, SECRET_NAME, SECRET_PHONE, make_zone
+from tests.household_requests.factories import (
+    SECRET_ADDRESS,
+    SECRET_NAME,
+    make_zone,
+    request_payload,
+)
 from tests.integration.helpers import CeleryWorker, wait_for
-from tests.inventory.factories import ItemFactory, LocationFactory
+from tests.inventory.factories import ItemFactory, LocationFactory, donation_payload
 
 pytestmark = pytest.mark.services
 
@@ -40,30 +45,13 @@ def test_it_delivers_a_request_end_to_end(
 
     donation = organizer_api.post(
         "/api/v1/donations/",
-        {
-            "location": hall.pk,
-            "lines": [
-                {
-                    "item": beans.pk,
-                    "quantity": 10,
-                    "expires_on": (local_today() + dt.timedelta(days=90)).isoformat(),
-                }
-            ],
-        },
+        donation_payload(hall, (beans, 10, local_today() + dt.timedelta(days=90))),
         format="json",
     )
     assert donation.status_code == 201, donation.json()
     submitted = APIClient().post(
         "/api/v1/public/requests/",
-        {
-            "language": "es",
-            "postal_code": "55407",
-            "adults": 2,
-            "name": SECRET_NAME,
-            "phone": SECRET_PHONE,
-            "address": SECRET_ADDRESS,
-            "lines": [{"item": beans.pk, "quantity": 4}],
-        },
+        request_payload(beans, 4, language="es"),
         format="json",
     )
     assert submitted.status_code == 201, submitted.json()

@@ -1,7 +1,8 @@
 """Settings: production passes `check --deploy`, unsafe values stop start-up, helpers fail loudly.
 
 The start-up tests run `manage.py` in a fresh process with a clean environment, the way an
-operator would, because settings are read once at import.
+operator would, because settings are read once at import. Test runs sharing a Redis
+database keep to their own cache keys and queue.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
+from django.core.cache import cache
 
 from mutualaid.envconfig import ConfigError, env_bool, env_int, env_list, env_str
 from mutualaid.settings import DEVELOPMENT_SECRET_KEY
+from tests.conftest import forget_cached, need
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 
@@ -149,6 +152,68 @@ def test_it_fails_loudly_on_a_bad_value(tmp_path: Path, env: dict[str, str], say
     result = _manage(tmp_path, env, "check")
 
     assert says in _refusal(result)
+
+
+# Test settings on a shared Redis ------------------------------------------------------------
+
+
+def _test_run_names(tmp_path: Path, **env: str) -> tuple[str, str]:
+    """(cache key prefix, Celery queue) that the test settings give a process with `env`."""
+    show = (
+        "import mutualaid.settings_test as s; "
+        "print(s.CACHES['default']['KEY_PREFIX'], s.CELERY_TASK_DEFAULT_QUEUE)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", show],
+        cwd=MANAGE.parent,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "VAR_DIR": str(tmp_path),
+            "REDIS_URL": "redis://127.0.0.1:6379/9",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    prefix, queue = result.stdout.split()
+    return prefix, queue
+
+
+def test_it_gives_each_test_run_and_worker_its_own_cache_prefix_and_queue(tmp_path: Path):
+    gw0 = _test_run_names(tmp_path, PYTEST_XDIST_TESTRUNUID="1f2e3d", PYTEST_XDIST_WORKER="gw0")
+    gw1 = _test_run_names(tmp_path, PYTEST_XDIST_TESTRUNUID="1f2e3d", PYTEST_XDIST_WORKER="gw1")
+    alone = _test_run_names(tmp_path)
+    alone_again = _test_run_names(tmp_path)
+    # A worker process that the gw0 tests start (tests/integration) shares gw0's names.
+    started_by_gw0 = _test_run_names(
+        tmp_path, MUTUALAID_TEST_RUN=gw0[1], PYTEST_XDIST_TESTRUNUID="1f2e3d"
+    )
+
+    names = [gw0, gw1, alone, alone_again]
+    assert all(prefix == queue for prefix, queue in names)
+    assert len({prefix for prefix, _queue in names}) == 4
+    assert started_by_gw0 == gw0
+    assert all(prefix.startswith("test-") for prefix, _queue in names)
+
+
+def test_it_empties_only_this_runs_cache_on_a_shared_redis():
+    need("Redis (set REDIS_URL)", bool(settings.REDIS_URL))
+    redis = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    # Another run's cache key and its job queue.
+    key, queue = "test-another-run-gw0:1:ratelimit:x", "test-another-run-gw0"
+    redis.set(key, b"1", ex=60)
+    redis.rpush(queue, b"a job")
+    cache.set("ratelimit:mine", 1)
+    try:
+        forget_cached()
+
+        assert cache.get("ratelimit:mine") is None
+        assert redis.get(key) == b"1"
+        assert redis.lrange(queue, 0, -1) == [b"a job"]
+    finally:
+        redis.delete(key, queue)
 
 
 # envconfig helpers -----------------------------------------------------------------------
