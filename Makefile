@@ -8,7 +8,7 @@ PORT ?= 8000
 # pytest workers (pytest-xdist): one per CPU; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint types pytest bench install messages clean
+.PHONY: run test lint types pytest bench load install messages clean
 
 run: install messages
 	@mkdir -p var/broker/queue var/broker/processed
@@ -48,6 +48,11 @@ pytest: install messages
 
 bench: install messages
 	$(PY) -m benchmarks
+
+# The site under 50 concurrent clients on gunicorn, PostgreSQL, Redis and a worker (loopback
+# only, a few minutes); needs PostgreSQL and Redis on this machine. Not part of CI.
+load: install messages
+	$(PY) -m benchmarks.load
 
 clean:
 	rm -rf var/ .venv/
