@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -25,7 +26,6 @@ from deliveries.models import (
 )
 from deliveries.reveal import contacts_reveal
 from deliveries.views.common import (
-    LIST_LIMIT,
     RECENT_DAYS,
     outcome_counts,
     render_page,
@@ -35,13 +35,18 @@ from deliveries.views.common import (
 from mutualaid.errors import ServiceError, show_error
 from mutualaid.roles import acting_user
 
+BOARD_PAGE = 30
+
 
 @signed_in_driver()
 def board(request: HttpRequest, driver: Driver) -> HttpResponse:
     """Open routes in the driver's zones, with what they carry. No contact, ever."""
-    routes = list(
-        access.board_for(driver).order_by("service_date", "window_start", "id")[:LIST_LIMIT]
-    )
+    # Soonest days first; the rest on later pages, so the page costs the same however
+    # many routes are open.
+    page = Paginator(
+        access.board_for(driver).order_by("service_date", "window_start", "id"), BOARD_PAGE
+    ).get_page(request.GET.get("page"))
+    routes = list(page)
     loads = selectors.load_by_category([route.pk for route in routes])
     return render_page(
         request,
@@ -49,6 +54,7 @@ def board(request: HttpRequest, driver: Driver) -> HttpResponse:
         {
             "driver": driver,
             "rows": [(route, sorted(loads.get(route.pk, {}).items())) for route in routes],
+            "page": page,
             "active_count": selectors.active_route_count(driver),
         },
     )

@@ -131,3 +131,35 @@ def test_it_lists_the_driver_s_own_routes_only(
 
     assert [route.pk for route, _counts in response.context["active"]] == [world.route.pk]
     assert f"/drive/routes/{theirs.pk}/" not in response.content.decode()
+
+
+def test_it_shows_the_soonest_routes_first_and_pages_the_rest(settings: Any, driver: User):
+    from deliveries.models import Route
+    from deliveries.views.driving import BOARD_PAGE
+    from household_requests.request_rules import WEEKDAYS
+    from tests.deliveries.factories import plan, stocked_item, zone_named
+    from tests.household_requests.factories import submit
+
+    settings.ROUTE_MAX_STOPS = 1
+    make_driver(driver, zone_named())
+    item = stocked_item(quantity=1000)
+    # A route per family, the families' days spread over the week.
+    for n in range(BOARD_PAGE + 5):
+        submit(
+            items=[(item, 1)],
+            contact=contact(phone=f"612-555-{n:04d}"),
+            preferred_days=[WEEKDAYS[n % 7]],
+        )
+    plan()
+    by_day = list(Route.objects.order_by("service_date", "window_start", "id"))
+    client = page_client(driver)
+
+    first = client.get("/drive/")
+    second = client.get("/drive/?page=2")
+    beyond = client.get("/drive/?page=99")
+
+    assert [route for route, _loads in first.context["rows"]] == by_day[:BOARD_PAGE]
+    assert [route for route, _loads in second.context["rows"]] == by_day[BOARD_PAGE:]
+    assert by_day[0].service_date < by_day[-1].service_date
+    assert "Later routes" in text_of(first) and "Sooner routes" in text_of(second)
+    assert beyond.context["rows"] == second.context["rows"]  # past the end: the last page

@@ -43,7 +43,7 @@ QUERIES: list[tuple[str, str, int]] = [
     ("/deliveries/drivers/", "organizer", 6),
     ("/deliveries/reveals/", "organizer", 6),
     # Driver pages
-    ("/drive/", "driver", 8),
+    ("/drive/", "driver", 9),
     ("/drive/mine/", "driver", 6),
     # Public page
     ("/needed/", "anonymous", 1),
