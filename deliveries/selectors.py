@@ -3,8 +3,6 @@ decided in deliveries.access."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -53,7 +51,3 @@ def load_by_category(route_ids: list[int]) -> dict[int, dict[str, int]]:
 
 def active_route_count(driver: Driver) -> int:
     return Route.objects.filter(driver=driver, status__in=ACTIVE_ROUTE_STATUSES).count()
-
-
-def routes_on(day: dt.date) -> QuerySet[Route]:
-    return with_totals(Route.objects.filter(service_date=day))

@@ -55,6 +55,16 @@ def _typed(label: Any, widget: forms.Widget | type[forms.Widget], **kwargs: Any)
     return forms.Field(label=label, required=False, widget=widget, **kwargs)
 
 
+class _Tick(forms.CheckboxInput):
+    """A checkbox that hands over what was posted; the request rules decide what is yes."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, check_test=request_rules.ticked)
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
 def _text(
     label: Any, limit: int, widget: type[forms.Widget] = forms.TextInput, **kwargs: Any
 ) -> forms.Field:
@@ -95,8 +105,8 @@ class ContactForm(forms.Form):
         help_text=_("For example: knock twice, leave at the side door."),
         attrs={"rows": 2},
     )
-    safe_to_call = _typed(_("It is safe to call this number"), forms.CheckboxInput)
-    safe_to_text = _typed(_("It is safe to send text messages"), forms.CheckboxInput)
+    safe_to_call = _typed(_("It is safe to call this number"), _Tick)
+    safe_to_text = _typed(_("It is safe to send text messages"), _Tick)
 
     def show_problems(self, problems: list[Problem]) -> None:
         for problem in problems:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 MAX_PEOPLE_PER_GROUP = 20  # adults, children and infants, each
-MAX_LINES = 60
+MAX_LINES = 200  # more things than one household asks for; counted before any lookup
 CATEGORY_LINE_MAX = 100  # "any item of a category": items have their own household limit
 NAME_MAX = 80
 PHONE_MAX = 30
@@ -94,7 +94,8 @@ _ALLOWED_CATEGORIES = ("L", "M", "N")
 # reads them; "2.0" is 2.
 _WHOLE_NUMBER = re.compile(r"([+-]?)(\d+)(?:\.0*)?")
 _TOO_LARGE = 10**9
-_FALSE_WORDS = ("", "false", "0")
+# What a ticked box or a partner app sends for yes; anything else is no.
+_YES_WORDS = ("on", "true", "1", "yes")
 # Exactly as a page writes a key: 12, not 012 or +12; short enough for any database.
 _KEY = re.compile(r"[1-9][0-9]{0,17}")
 
@@ -224,11 +225,14 @@ def _key(value: Any) -> int | None:
     return None
 
 
-def _flag(value: Any) -> bool:
-    """A tick: absent, empty, false, "false" or "0" is no (as a form's checkbox reads)."""
+def ticked(value: Any) -> bool:
+    """Yes only when said plainly ("on" from a browser, true, "yes"): a family's "safe to
+    call" must never turn into yes from "no", "off" or a typo."""
     if isinstance(value, str):
-        return value.strip().lower() not in _FALSE_WORDS
-    return bool(value)
+        return value.strip().lower() in _YES_WORDS
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, int) and value == 1
 
 
 def _read_text(
@@ -376,8 +380,8 @@ def read_contact(values: Mapping[str, Any], *, reading: Reading | None = None) -
     _read_text(reading, values, "address", ADDRESS_MAX, required=False)
     _read_text(reading, values, "notes", NOTES_MAX, required=False)
     # Unticked unless said otherwise: the form's boxes start unticked.
-    reading.values["safe_to_call"] = _flag(values.get("safe_to_call"))
-    reading.values["safe_to_text"] = _flag(values.get("safe_to_text"))
+    reading.values["safe_to_call"] = ticked(values.get("safe_to_call"))
+    reading.values["safe_to_text"] = ticked(values.get("safe_to_text"))
     return reading
 
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from household_requests.models import Channel, HouseholdRequest, RequestStatus, Urgency
-from tests.conftest import api_client_for
 from tests.household_requests.factories import (
     SECRET_ADDRESS,
     SECRET_NAME,
@@ -178,28 +175,6 @@ def test_it_refuses_closing_without_a_reason(organizer_api: APIClient):
 
     assert response.status_code == 400 and "reason" in response.json()
     assert HouseholdRequest.objects.get(pk=pk).status == RequestStatus.SUBMITTED
-
-
-def test_it_lists_the_queue_with_a_fixed_number_of_queries(organizer: User):
-    submit()
-    api = api_client_for(organizer)
-    page = page_client(organizer)
-    api.get("/api/v1/requests/")
-    page.get("/requests/")
-
-    with CaptureQueriesContext(connection) as api_few, CaptureQueriesContext(connection):
-        api.get("/api/v1/requests/")
-    with CaptureQueriesContext(connection) as page_few:
-        page.get("/requests/")
-    for _ in range(6):
-        submit()
-    with CaptureQueriesContext(connection) as api_many:
-        assert api.get("/api/v1/requests/").json()["count"] == 7
-    with CaptureQueriesContext(connection) as page_many:
-        page.get("/requests/")
-
-    assert len(api_many) == len(api_few)
-    assert len(page_many) == len(page_few)
 
 
 def test_it_serves_zones_to_members_and_lets_organizers_write(

@@ -213,7 +213,9 @@ def test_it_tells_every_entry_the_same_about_bad_input(
 def test_it_tells_every_entry_the_same_about_too_many_lines(shelf: Shelf, organizer: User):
     many = ItemFactory.create_batch(rules.MAX_LINES + 1, max_per_household=1)
     payload = request_payload(shelf.rice, lines=[{"item": item.pk, "quantity": 1} for item in many])
-    expected = expected_in("en", Bad(_lines(), _one("lines", rules.TOO_MANY_LINES, limit_value=60)))
+    expected = expected_in(
+        "en", Bad(_lines(), _one("lines", rules.TOO_MANY_LINES, limit_value=rules.MAX_LINES))
+    )
 
     assert form_errors(Client(), "/request/", payload) == expected
     assert form_errors(page_client(organizer), "/requests/hotline/", payload) == expected
@@ -222,10 +224,18 @@ def test_it_tells_every_entry_the_same_about_too_many_lines(shelf: Shelf, organi
 
 def test_it_looks_nothing_up_for_a_body_with_too_many_lines(shelf: Shelf):
     lines = [{"item": shelf.rice.pk, "quantity": 1}] * 10_000
+    answers = []
 
     assert_queries(
-        0, lambda: APIClient().post(API, request_payload(shelf.rice, lines=lines), format="json")
+        0,
+        lambda: answers.append(
+            APIClient().post(API, request_payload(shelf.rice, lines=lines), format="json")
+        ),
     )
+    assert answers[-1].status_code == 400
+    assert answers[-1].json() == {
+        "lines": [str(rules.TOO_MANY_LINES) % {"limit_value": rules.MAX_LINES}]
+    }
 
 
 def test_it_refuses_free_text_food_needs_by_api_and_stores_nothing(shelf: Shelf):
@@ -292,3 +302,41 @@ def test_it_takes_the_forms_answer_to_safe_to_call_when_the_api_gives_none(shelf
     assert response.status_code == 201, response.json()
     contact = unseal_contact(SealedContact.objects.get())
     assert (contact.safe_to_call, contact.safe_to_text) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("said", "stored"),
+    [
+        ("on", True),
+        ("yes", True),
+        (True, True),
+        ("no", False),
+        ("off", False),
+        ("0", False),
+        ("nope", False),
+        (False, False),
+        ("", False),
+    ],
+)
+def test_it_takes_safe_to_call_as_yes_only_when_said_plainly(
+    shelf: Shelf, said: object, stored: bool
+):
+    from household_requests.contacts import unseal_contact
+    from household_requests.models import SealedContact
+
+    api = APIClient().post(
+        API, request_payload(shelf.rice, safe_to_call=said, safe_to_text=said), format="json"
+    )
+    form_data = as_form(request_payload(shelf.rice, phone="651-555-0101"))
+    if isinstance(said, str):
+        form_data.update(safe_to_call=said, safe_to_text=said)
+    form = Client().post("/request/", form_data)
+
+    assert api.status_code == 201, api.json()
+    assert form.status_code == 303
+    contacts = [unseal_contact(row) for row in SealedContact.objects.order_by("pk")]
+    expected_form = stored if isinstance(said, str) else False
+    assert [(c.safe_to_call, c.safe_to_text) for c in contacts] == [
+        (stored, stored),
+        (expected_form, expected_form),
+    ]
