@@ -59,7 +59,8 @@ class _Slot:
 @transaction.atomic
 def plan_routes() -> PlanRun:
     """Put every matched, unplanned delivery request on a route. Idempotent; two runs
-    take turns (mutualaid.locks).
+    take turns (mutualaid.locks). Locks the matched requests (pk order), then the open
+    routes (pk order), so only requests still matched get a stop.
 
     Limits: ROUTE_MAX_STOPS stops and ROUTE_MAX_LOAD units per route (a request larger
     than the load limit gets a route of its own). Claimed routes are never changed.
@@ -67,14 +68,16 @@ def plan_routes() -> PlanRun:
     take_turn(Turn.PLAN_ROUTES)
     earliest = earliest_delivery_day()
     pending = Q(stops__outcome=StopOutcome.PENDING)
+    # Lock the requests first, in pk order (the lock order in household_requests.allocation):
+    # one cancelled or closed meanwhile is re-read under the lock and left out.
     requests = list(
-        HouseholdRequest.objects.filter(
-            status=RequestStatus.MATCHED, fulfilment=Fulfilment.DELIVERY
-        )
+        HouseholdRequest.objects.select_for_update(of=("self",))
+        .filter(status=RequestStatus.MATCHED, fulfilment=Fulfilment.DELIVERY)
         .exclude(pending)
-        .order_by("-urgency", "submitted_at", "id")
-        .values("id", "zone_id", "preferred_days")
+        .order_by("id")
+        .values("id", "zone_id", "preferred_days", "urgency", "submitted_at")
     )
+    requests.sort(key=lambda r: (-r["urgency"], r["submitted_at"], r["id"]))
     if not requests:
         return PlanRun(0, 0)
     loads = request_load([r["id"] for r in requests])

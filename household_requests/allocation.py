@@ -1,11 +1,28 @@
 """Matching open request lines to stock: reserve, release, consume.
 
 The allocator runs as one transaction whose query count does not depend on the number of
-requests: it reads the open lines, locks the usable lots in pk order, decides in memory,
-and writes with bulk statements. Stock moves only through inventory's one stock-change
-path (`lots_change`); `RequestLine.allocated` changes only through `_add_to_allocated`.
-Concurrent allocators take turns (`take_turn`); the row locks and the database's check
-constraints make double reservation impossible even without it.
+requests: it reads the open lines (locking their requests), locks the usable lots in pk
+order, decides in memory, and writes with bulk statements. Stock moves only through
+inventory's one stock-change path (`lots_change`); `RequestLine.allocated` changes only
+through `_add_to_allocated`. Concurrent allocators take turns (`take_turn`); the row locks
+and the database's check constraints make double reservation impossible even without it.
+
+Lock order, the one order every writer of requests and stock follows (so no two of them
+can deadlock, and a finished request never holds stock):
+
+1. the allocator's or the planner's turn (`mutualaid.locks`, an advisory lock);
+2. household request rows, in pk order (`allocate_open_requests`, `request_cancel`,
+   `request_close_unfulfilled`, `request_mark_failed`, `request_mark_delivered`,
+   `plan_routes`);
+3. allocation rows, in pk order (the releases and the hand-over below);
+4. stock lots, in pk order (`inventory.services.lots_change`).
+
+A step may be skipped, never taken out of turn. So cancel, close and allocation serialize
+on the request row: the allocator reserves only for requests it holds locked and still
+finds submitted or matched, and moves only those still submitted to matched; a cancel
+that comes first is seen (the lock re-reads the row), one that comes later waits and
+releases what was reserved. Route planning likewise schedules only requests it holds
+locked and still finds matched.
 """
 
 from __future__ import annotations
@@ -54,12 +71,16 @@ def _add_to_allocated(units: Mapping[int, int]) -> None:
     bulk.update_rows(RequestLine, ["allocated"], {pk: (n,) for pk, n in units.items()}, add=True)
 
 
-def _open_lines() -> list[RequestLine]:
-    """Lines still short, most urgent request first, then oldest, then line order."""
-    return list(
-        RequestLine.objects.filter(
-            request__status__in=ALLOCATABLE_STATUSES, allocated__lt=F("quantity")
-        )
+def _lock_open_lines() -> list[RequestLine]:
+    """Lines still short, most urgent request first, then oldest, then line order.
+
+    One query that also locks the lines' requests (FOR UPDATE OF the request, in request
+    pk order: PostgreSQL sorts before it locks). A request cancelled or closed meanwhile
+    is re-read under the lock and left out; one finished after this waits for us.
+    """
+    lines = list(
+        RequestLine.objects.select_for_update(of=("request",))
+        .filter(request__status__in=ALLOCATABLE_STATUSES, allocated__lt=F("quantity"))
         .select_related("request")
         .only(
             "id",
@@ -72,8 +93,10 @@ def _open_lines() -> list[RequestLine]:
             "request__submitted_at",
             "request__status",
         )
-        .order_by("-request__urgency", "request__submitted_at", "request_id", "id")
+        .order_by("request_id", "id")
     )
+    lines.sort(key=lambda line: (-line.request.urgency, line.request.submitted_at, line.request_id))
+    return lines
 
 
 def _lot_order(lot: StockLot) -> tuple[int, dt.date, int]:
@@ -85,10 +108,12 @@ def allocate_open_requests() -> AllocationRun:
     """Reserve stock for every open line it can, earliest expiry first. Idempotent.
 
     Lots that expire before the earliest delivery day are skipped. Partial fills are
-    kept; the shortfall shows on the public "most needed" list.
+    kept; the shortfall shows on the public "most needed" list. Locks, in the order above:
+    its turn, the requests of the open lines, the usable lots; reserves only for requests
+    it holds and moves only those still submitted to matched.
     """
     take_turn(Turn.ALLOCATE)
-    lines = _open_lines()
+    lines = _lock_open_lines()
     if not lines:
         return AllocationRun(0, 0, 0)
     category_ids = {line.category_id for line in lines if line.category_id}
@@ -139,9 +164,11 @@ def allocate_open_requests() -> AllocationRun:
         [(a.line_id, a.lot_id, a.quantity, now) for a in new_allocations],
     )
     _add_to_allocated(filled)
-    HouseholdRequest.objects.filter(status=RequestStatus.SUBMITTED, lines__allocated__gt=0).update(
-        status=RequestStatus.MATCHED, updated_at=now
-    )
+    # Only requests locked above and still submitted: never one cancelled or closed.
+    HouseholdRequest.objects.filter(
+        pk__in={line.request_id for line in lines if line.pk in filled},
+        status=RequestStatus.SUBMITTED,
+    ).update(status=RequestStatus.MATCHED, updated_at=now)
     units = sum(reservations.values())
     logger.info("allocated %d units to %d lines", units, len(filled))
     return AllocationRun(len(lines), len(filled), units)

@@ -168,7 +168,9 @@ def _lock(request_id: int) -> HouseholdRequest:
 def request_cancel(*, request_id: int) -> HouseholdRequest:
     """The family (or an organizer) cancels. Idempotent: cancelling twice changes nothing.
 
-    Locks the request row.
+    Locks the request row, then its allocations and lots (the lock order in
+    household_requests.allocation), so a running allocator either sees the cancel or is
+    waited for and its reservation released: a cancelled request holds no stock.
     """
     request = _lock(request_id)
     if request.status == RequestStatus.CANCELLED:
@@ -228,7 +230,8 @@ def request_set_urgency(*, request_id: int, urgency: int) -> HouseholdRequest:
 
 @transaction.atomic
 def request_close_unfulfilled(*, request_id: int, reason: str) -> HouseholdRequest:
-    """Organizer closes a request that will not be filled. Idempotent once closed."""
+    """Organizer closes a request that will not be filled. Idempotent once closed.
+    Locks as `request_cancel` does: a closed request holds no stock."""
     if not reason.strip():
         raise ServiceError(CLOSE_REASON_REQUIRED, field="reason")
     request = _lock(request_id)
@@ -247,7 +250,9 @@ DELIVERY_FAILED_REASON = "could not be delivered after repeated attempts"
 
 def requests_schedule(*, request_ids: list[int], planned_for: dt.date) -> int:
     """Matched requests joined a route for `planned_for`. Runs inside the planner's
-    transaction; only requests still matched change, so re-running changes nothing."""
+    transaction, which holds these request rows locked (see the lock order in
+    household_requests.allocation); only requests still matched change, so re-running
+    changes nothing."""
     return HouseholdRequest.objects.filter(pk__in=request_ids, status=RequestStatus.MATCHED).update(
         status=RequestStatus.SCHEDULED, planned_for=planned_for, updated_at=timezone.now()
     )

@@ -1,4 +1,5 @@
-"""Household request jobs: allocate, expire stock, purge contacts. Thin: each calls a service.
+"""Household request jobs: allocate, expire stock, purge contacts, audit the stock books.
+Thin: each calls a service.
 
 Every task takes ids or nothing, is idempotent, and retries with backoff on transient
 database errors.
@@ -6,10 +7,14 @@ database errors.
 
 from __future__ import annotations
 
-from household_requests import allocation, retention
+import logging
+
+from household_requests import allocation, audit, retention
 from mutualaid import schedule
 from mutualaid.jobs import announce, job
 from mutualaid.schedule import Event
+
+logger = logging.getLogger(__name__)
 
 
 @job(schedule.ALLOCATE)
@@ -34,3 +39,14 @@ def expire_stock() -> int:
 def purge_contacts() -> int:
     """Destroy sealed contacts of finished requests past the retention period."""
     return retention.contacts_purge()
+
+
+@job(schedule.LEDGER_AUDIT)
+def ledger_audit() -> int:
+    """Run `check_ledger`'s checks (household_requests.audit) and log each problem as an
+    error; returns how many. Read-only, so idempotent."""
+    findings = audit.stock_findings()
+    for finding in findings:
+        logger.error("stock books disagree: %s", finding)
+    logger.info("ledger audit: %d problem(s)", len(findings))
+    return len(findings)

@@ -17,7 +17,7 @@ PLAN_ROUTES = "deliveries.tasks.plan_routes"
 OFFER_ROUTES = "deliveries.tasks.offer_routes"
 RELEASE_STALE_CLAIMS = "deliveries.tasks.release_stale_claims"
 PURGE_STOP_NOTES = "deliveries.tasks.purge_stop_notes"
-LEDGER_AUDIT = "inventory.tasks.ledger_audit"
+LEDGER_AUDIT = "household_requests.tasks.ledger_audit"
 
 
 class Event(enum.StrEnum):

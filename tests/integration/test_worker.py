@@ -10,7 +10,7 @@ from mutualaid.celery import app as celery_app
 from tests.integration.helpers import CeleryWorker, wait_for
 from tests.inventory.factories import stocked_lot
 
-LEDGER_AUDIT = "inventory.tasks.ledger_audit"
+LEDGER_AUDIT = "household_requests.tasks.ledger_audit"
 
 
 @pytest.mark.services
@@ -24,8 +24,8 @@ def test_it_runs_the_ledger_audit_on_the_worker(
 
     celery_app.send_task(LEDGER_AUDIT)
 
-    log = celery_worker_process.wait_for_log("ledger audit: 1 lot(s) disagree", since=since)
-    assert f"lot_id={lot.pk}, on_hand=11, ledger_on_hand=10" in log
+    log = celery_worker_process.wait_for_log("ledger audit: 1 problem(s)", since=since)
+    assert f"lot {lot.pk}: on hand 11 but ledger says 10" in log
 
 
 def test_it_waits_until_the_condition_holds():

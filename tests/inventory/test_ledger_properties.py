@@ -5,16 +5,15 @@ A Hypothesis state machine drives the one stock-change path exactly as productio
 or several at once), `lot_adjust` and `lots_spoil` as the lot page and the expiry job
 call them, and `donation_receive`, against a simple model of each lot. Refusals are
 allowed, but must write nothing and say what is wrong. After every step the lots match
-the model and the ledger, and `check_ledger` passes. Each example runs inside a savepoint
+the model and the ledger, and inventory's ledger check passes (`check_ledger` and the audit,
+which also tie lots to allocations, are tested in tests/household_requests/test_audit.py).
+Each example runs inside a savepoint
 that is rolled back, so examples never see each other's rows.
 """
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from hypothesis import HealthCheck, Phase, settings
@@ -32,7 +31,6 @@ from inventory import services
 from inventory.models import Item, Location, StockLot, StockMovement
 from inventory.selectors import ledger_mismatches
 from inventory.services import DonationLineInput
-from inventory.tasks import ledger_audit
 from mutualaid.errors import ServiceError
 from tests.inventory.factories import ItemFactory, LocationFactory, reserve, stocked_lot
 
@@ -186,7 +184,6 @@ class StockLedgerMachine(RuleBasedStateMachine):
     @invariant()
     def ledger_agrees(self) -> None:
         assert ledger_mismatches() == []
-        call_command("check_ledger", stdout=io.StringIO(), stderr=io.StringIO())
 
 
 @pytest.mark.django_db
@@ -240,37 +237,3 @@ def test_it_refuses_to_reserve_past_on_hand_with_a_raw_f_update():
 
     lot.refresh_from_db()
     assert lot.reserved == 0
-
-
-# check_ledger ----------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_it_reports_a_clean_ledger():
-    lot = stocked_lot(quantity=10)
-    reserve(lot, 4)
-    out = io.StringIO()
-
-    call_command("check_ledger", stdout=out, stderr=io.StringIO())
-
-    assert "ledger OK: 1 lots agree with 2 movements" in out.getvalue()
-
-
-@pytest.mark.django_db
-def test_it_names_a_tampered_lot_and_exits_1():
-    honest = stocked_lot(quantity=10)
-    tampered = stocked_lot(quantity=10)
-    # Valid for the constraints, invisible to the ledger: someone took two units by hand.
-    StockLot.objects.filter(pk=tampered.pk).update(on_hand=F("on_hand") - 2, reserved=1)
-    err = io.StringIO()
-
-    with pytest.raises(CommandError) as excinfo:
-        call_command("check_ledger", stdout=io.StringIO(), stderr=err)
-
-    assert excinfo.value.returncode == 1
-    assert "1 lot(s) disagree" in str(excinfo.value)
-    assert err.getvalue().strip() == (
-        f"lot {tampered.pk}: on hand 8 but ledger says 10; reserved 1 but ledger says 0"
-    )
-    assert f"lot {honest.pk}:" not in err.getvalue()
-    assert ledger_audit() == 1
