@@ -1,4 +1,11 @@
-"""The Celery app: JSON only, late acks, one message prefetched, bounded run time."""
+"""The Celery app: JSON only, late acks, one message prefetched, bounded run time.
+
+A job whose worker dies is redone. A pool process killed mid-task: its job is queued again
+at once (`task_reject_on_worker_lost`). A whole worker killed: its message stays
+unacknowledged in Redis, and any live worker (or the next to start) queues it again once it
+is `JOB_VISIBILITY_TIMEOUT` (60 s) old. So a job's countdown (`JOB_MAX_COUNTDOWN`) plus its
+hard time limit end before then, or a job still waiting or running would be handed out twice.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,10 @@ from celery import Celery
 from mutualaid.schedule import BEAT_SCHEDULE
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualaid.settings")
+
+# A task is asked to stop (SoftTimeLimitExceeded) after 40 s and killed after 45 s.
+TASK_SOFT_TIME_LIMIT = 40
+TASK_TIME_LIMIT = 45
 
 app = Celery("mutualaid")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -21,8 +32,8 @@ app.conf.update(
     # every task is idempotent, so running one twice is safe.
     task_acks_late=True,
     task_reject_on_worker_lost=True,
-    task_soft_time_limit=240,
-    task_time_limit=300,
+    task_soft_time_limit=TASK_SOFT_TIME_LIMIT,
+    task_time_limit=TASK_TIME_LIMIT,
     worker_prefetch_multiplier=1,
     broker_connection_retry_on_startup=True,
     timezone="UTC",

@@ -26,11 +26,13 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 def job(name: str) -> Callable[[Callable[..., Any]], Any]:
+    # Back-off 1, 2, 4, 8, 10 s (with jitter), at most JOB_MAX_COUNTDOWN: a retry waiting
+    # in a worker is never handed out again by the visibility timeout (mutualaid/celery.py).
     return shared_task(
         name=name,
         autoretry_for=TRANSIENT_ERRORS,
         retry_backoff=True,
-        retry_backoff_max=300,
+        retry_backoff_max=settings.JOB_MAX_COUNTDOWN,
         max_retries=5,
     )
 

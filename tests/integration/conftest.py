@@ -15,8 +15,6 @@ database never take each other's jobs, and `-n` is fine.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -28,27 +26,12 @@ from django.db import connection
 
 from mutualaid.celery import app as celery_app
 from tests.conftest import forget_cached, need
-from tests.integration.helpers import CeleryWorker, wait_for
-
-WORKER_READY_SECONDS = 60
-WORKER_STOP_SECONDS = 30
+from tests.integration.helpers import CeleryWorker
 
 
 def database_url_for(url: str, name: str) -> str:
     """The same server and credentials as `url`, another database."""
     return urlunsplit(urlsplit(url)._replace(path="/" + quote(name)))
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()  # warm shutdown: running tasks finish, unacked ones go back
-    try:
-        process.wait(timeout=WORKER_STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        # The worker leads its own process group (start_new_session): it and its pool only.
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 # Module scope: the worker runs only while a module that asked for it runs, so it never
@@ -95,30 +78,17 @@ def celery_worker_process(
         "--without-mingle",
         "--without-heartbeat",
     ]
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    worker = CeleryWorker(process=process, log_path=log_path, database_name=str(database_name))
+    worker = CeleryWorker.launch(
+        command,
+        env=env,
+        cwd=Path(settings.BASE_DIR),
+        log_path=log_path,
+        database_name=str(database_name),
+    )
     try:
-        wait_for(
-            lambda: " ready." in worker.log() or not worker.alive(),
-            timeout=WORKER_READY_SECONDS,
-            message=lambda: f"the celery worker did not start:\n{worker.log_tail()}",
-        )
-        if not worker.alive():
-            pytest.fail(
-                f"the celery worker exited ({process.returncode}):\n{worker.log_tail()}",
-                pytrace=False,
-            )
         yield worker
     finally:
-        _stop(process)
+        worker.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,12 @@
-"""Helpers for tests against real services: waiting with a timeout, a worker's log."""
+"""Helpers for tests against real services: waiting with a timeout, a Celery worker."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -12,6 +14,8 @@ from typing import TypeVar
 T = TypeVar("T")
 
 LOG_TAIL_LINES = 200
+WORKER_READY_SECONDS = 60
+WORKER_STOP_SECONDS = 30
 
 
 def wait_for(
@@ -39,11 +43,80 @@ def wait_for(
 
 @dataclass
 class CeleryWorker:
-    """A `celery worker` subprocess whose output goes to `log_path`."""
+    """A `celery worker` subprocess whose output goes to `log_path`.
+
+    It leads its own process group (its pool is in it), so `kill` takes the whole worker
+    down as a power cut or the OOM killer would, and `stop` never touches anything else.
+    """
 
     process: subprocess.Popen[bytes]
     log_path: Path
     database_name: str
+    command: Sequence[str]
+    env: Mapping[str, str]
+    cwd: Path
+
+    @classmethod
+    def launch(
+        cls,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: Path,
+        log_path: Path,
+        database_name: str,
+    ) -> CeleryWorker:
+        """Start the worker (appending to `log_path`) and wait until it is ready."""
+        since = log_path.stat().st_size if log_path.exists() else 0
+        with log_path.open("ab") as log_file:
+            process = subprocess.Popen(
+                list(command),
+                cwd=cwd,
+                env=dict(env),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        worker = cls(process, log_path, database_name, command, env, cwd)
+        try:
+            wait_for(
+                lambda: " ready." in worker.log(since=since) or not worker.alive(),
+                timeout=WORKER_READY_SECONDS,
+                message=lambda: f"the celery worker did not start:\n{worker.log_tail()}",
+            )
+            if not worker.alive():
+                raise AssertionError(
+                    f"the celery worker exited ({process.returncode}):\n{worker.log_tail()}"
+                )
+        except BaseException:
+            worker.stop()
+            raise
+        return worker
+
+    def launch_again(self) -> CeleryWorker:
+        """Another worker like this one: same command, queue, database and log."""
+        return self.launch(
+            self.command,
+            env=self.env,
+            cwd=self.cwd,
+            log_path=self.log_path,
+            database_name=self.database_name,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool at once: nothing is acknowledged or given back."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=WORKER_STOP_SECONDS)
+
+    def stop(self) -> None:
+        """Warm shutdown (running tasks finish, unacknowledged ones go back); kill if stuck."""
+        if not self.alive():
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=WORKER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
     def log(self, *, since: int = 0) -> str:
         with self.log_path.open("rb") as handle:
