@@ -1,19 +1,32 @@
-"""A fixed-window counter in the cache, atomic where the cache is (Redis INCR).
+"""A sliding-window counter in the cache, atomic where the cache is (Redis INCR).
 
 DRF's throttles read, then write, so concurrent requests slip past them; `cache.incr` on
 Redis cannot. Callers are identified by a keyed hash of their network address, so the
-cache never holds IP addresses.
+cache never holds IP addresses. The window slides: the previous window's count, weighted
+by how much of it still overlaps, is added to the current one, so a burst across a window
+boundary gets no second allowance.
+
+When the cache is unreachable, the same counts are kept in this process's memory (bounded
+in size, lost on restart): each web process then holds every address to the limit on its
+own. Nothing is written to the database, neither an address nor its hash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+
+from mutualaid.redis_cache import RedisUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -27,19 +40,66 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
-def _key(scope: str, ident: str, window: int) -> str:
+def _key(scope: str, ident: str) -> str:
+    """The counter's name without its window: a keyed hash, never the address."""
     digest = hmac.new(settings.SECRET_KEY.encode(), ident.encode(), hashlib.sha256).hexdigest()
-    bucket = int(time.time() // window)
-    return f"ratelimit:{scope}:{digest[:32]}:{bucket}"
+    return f"ratelimit:{scope}:{digest[:32]}"
+
+
+class _LocalCounts:
+    """Counts kept in this process while the cache is unreachable; at most MAX_KEYS, the
+    oldest dropped first (they belong to windows that have passed)."""
+
+    MAX_KEYS = 20_000
+
+    def __init__(self) -> None:
+        self._counts: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def incr(self, key: str) -> int:
+        with self._lock:
+            count = self._counts.pop(key, 0) + 1
+            self._counts[key] = count
+            while len(self._counts) > self.MAX_KEYS:
+                self._counts.popitem(last=False)
+            return count
+
+    def get(self, key: str) -> int:
+        with self._lock:
+            return self._counts.get(key, 0)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+local_counts = _LocalCounts()
+
+
+def _count_in_cache(current: str, previous: str, window: int) -> tuple[int, int]:
+    # Kept two windows: the next window still weighs this one.
+    cache.add(current, 0, timeout=2 * window + 5)
+    try:
+        count = cache.incr(current)
+    except ValueError:  # expired between add and incr
+        cache.add(current, 0, timeout=2 * window + 5)
+        count = cache.incr(current)
+    return count, int(cache.get(previous) or 0)
 
 
 def hit(*, scope: str, ident: str, limit: int, window: int) -> bool:
-    """Count one use; True while the caller is within `limit` uses per `window` seconds."""
-    key = _key(scope, ident, window)
-    cache.add(key, 0, timeout=window + 5)
+    """Count one use; True while the caller is within `limit` uses per `window` seconds.
+
+    Never raises for a cache outage: the count is then kept in this process."""
+    bucket, into = divmod(time.time(), window)
+    name = _key(scope, ident)
+    current, previous = f"{name}:{int(bucket)}", f"{name}:{int(bucket) - 1}"
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 0, timeout=window + 5)
-        count = cache.incr(key)
-    return count <= limit
+        count, before = _count_in_cache(current, previous, window)
+    except Exception as exc:  # any cache failure: Redis down, silent, full or refusing
+        if not isinstance(exc, RedisUnavailable):
+            logger.warning(
+                "cache unreachable (%s): limits count in this process", type(exc).__name__
+            )
+        count, before = local_counts.incr(current), local_counts.get(previous)
+    return before * (1 - into / window) + count <= limit
