@@ -9,7 +9,7 @@ from typing import Any
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -63,7 +63,15 @@ class StopSerializer(serializers.Serializer[Stop]):
         return data
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "example": "10:00:00"})
+class WallClockField(serializers.TimeField):
+    """A time of day in the network's time zone, "HH:MM:SS": it has no UTC offset, so it
+    is not OpenAPI's `format: time` (RFC 3339's time, which needs one)."""
+
+
 class RouteSerializer(serializers.ModelSerializer[Route]):
+    window_start = WallClockField(read_only=True)
+    window_end = WallClockField(read_only=True)
     zone_name = serializers.CharField(source="zone.name", read_only=True)
     stop_count = serializers.IntegerField(read_only=True)
     load = serializers.IntegerField(source="load_total", read_only=True)

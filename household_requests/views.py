@@ -20,6 +20,7 @@ from household_requests.forms import CloseForm, RequestForm, UpdateContactForm, 
 from household_requests.models import Channel, HouseholdRequest, RequestStatus, Urgency, Zone
 from household_requests.services import SubmittedRequest
 from household_requests.status_links import status_path, status_url
+from mutualaid.bounds import MAX_AGE_DAYS, MAX_ID, bounded_int
 from mutualaid.csvexport import csv_response
 from mutualaid.errors import ServiceError, show_error
 from mutualaid.roles import acting_user, organizer_required
@@ -154,9 +155,8 @@ def most_needed(request: HttpRequest) -> HttpResponse:
 
 
 def _queue_filters(request: HttpRequest) -> dict[str, object]:
-    def as_int(name: str) -> int | None:
-        value = request.GET.get(name, "")
-        return int(value) if value.isdigit() else None
+    def as_int(name: str, maximum: int = MAX_ID) -> int | None:
+        return bounded_int(request.GET.get(name, ""), maximum=maximum)
 
     status = request.GET.get("status", "open")
     if status not in {"open", "", *RequestStatus.values}:
@@ -165,7 +165,7 @@ def _queue_filters(request: HttpRequest) -> dict[str, object]:
         "status": status,
         "zone_id": as_int("zone"),
         "urgency": as_int("urgency"),
-        "older_than_days": as_int("older_than_days"),
+        "older_than_days": as_int("older_than_days", MAX_AGE_DAYS),
     }
 
 

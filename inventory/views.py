@@ -7,10 +7,15 @@ from typing import Any, cast
 from django.contrib import messages
 from django.db import models
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -29,6 +34,7 @@ from inventory.forms import (
     StockFilterForm,
 )
 from inventory.models import Category, Donation, DonationLine, Item, Location, StockLot
+from mutualaid.bounds import INVALID_DATE, date_or_none
 from mutualaid.csvexport import csv_response
 from mutualaid.errors import ServiceError, show_error
 from mutualaid.roles import acting_user, organizer_required
@@ -268,13 +274,15 @@ def stock_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @organizer_required
-def donations_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """Every donation line, newest first; `?since=YYYY-MM-DD` limits it."""
+def donations_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Every donation line, newest first; `?since=YYYY-MM-DD` limits it (400 if no date)."""
     lines = DonationLine.objects.select_related("donation__location", "item__category").order_by(
         "-donation__received_at", "donation_id", "id"
     )
-    since = parse_date(request.GET.get("since", "") or "")
-    if since is not None:
+    if since_text := request.GET.get("since", ""):
+        since = date_or_none(since_text)
+        if since is None:
+            return HttpResponseBadRequest(str(INVALID_DATE), content_type="text/plain")
         lines = lines.filter(donation__received_at__date__gte=since)
     header = [
         "received_at",

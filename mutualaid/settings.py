@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "mutualaid.bounds.RefuseNulMiddleware",  # a NUL in a URL answers 400, in the language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "mutualaid.middleware.OrganizationTimezoneMiddleware",
     "mutualaid.middleware.NoStoreMiddleware",
+    "mutualaid.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "mutualaid.urls"
@@ -109,7 +111,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        # Connections are kept a minute; each request's first use checks its connection is
+        # alive, so one killed while idle is replaced instead of failing that request.
+        DATABASES = {
+            "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        }
     except ValueError as exc:
         raise ConfigError(f"DATABASE_URL is not a database URL: {exc}") from None
 else:
@@ -124,18 +130,47 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A lost worker's job is redone within two minutes: its message is queued again this many
+# seconds after a worker took it (kombu's Redis visibility timeout). A job's wait before it
+# runs (a debounce, a retry's back-off) and its time limit (mutualaid/celery.py) end first.
+JOB_VISIBILITY_TIMEOUT = 60
+JOB_MAX_COUNTDOWN = 10
+
 # Redis: Celery broker and cache. Without it, a file broker under var/ and a local cache.
 REDIS_URL = env_str("REDIS_URL")
+# Redis is never on a family's critical path: every connection to it (cache, job publish)
+# gives up within seconds, and then the request limiter counts in the process and a job is
+# left to its sweep. A cache that failed is not tried again for 10 s (redis_cache.py).
+REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "mutualaid.redis_cache.FailFastRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mutualaid",
+            # No retry: a second wait on a Redis that does not answer helps no one.
+            "OPTIONS": {**REDIS_TIMEOUTS, "retry_on_timeout": False},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        # A job whose worker died unacknowledged goes back on its queue this long after it
+        # was taken: every worker looks for such jobs at start and every 5 s (a killed
+        # worker's hold on that look lapses in 30 s). Limits below it: mutualaid/celery.py.
+        "visibility_timeout": JOB_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": 5,
+        "unacked_restore_throttle": 1,
+        "unacked_mutex_expire": 30,
+    }
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(REDIS_TIMEOUTS)
+    CELERY_BROKER_CONNECTION_TIMEOUT = 2
+    # Publishing a job tries twice, half a second apart, then gives up (left to its sweep).
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {
+        "max_retries": 1,
+        "interval_start": 0.5,
+        "interval_step": 0.5,
+        "interval_max": 0.5,
+    }
 else:
     if PRODUCTION:
         raise ConfigError("REDIS_URL is required in production")
@@ -225,6 +260,8 @@ HOTLINE_RATE_LIMIT = env_int("HOTLINE_RATE_LIMIT", 30, minimum=1)
 EARLIEST_DELIVERY_DAYS = env_int("EARLIEST_DELIVERY_DAYS", 1)
 # Events within this many seconds share one run of the job they trigger (0: one run each).
 JOB_DEBOUNCE_SECONDS = env_int("JOB_DEBOUNCE_SECONDS", 2)
+if JOB_DEBOUNCE_SECONDS > JOB_MAX_COUNTDOWN:
+    raise ConfigError(f"JOB_DEBOUNCE_SECONDS must be at most {JOB_MAX_COUNTDOWN}")
 ROUTE_MAX_STOPS = env_int("ROUTE_MAX_STOPS", 8, minimum=1)
 ROUTE_MAX_LOAD = env_int("ROUTE_MAX_LOAD", 200, minimum=1)
 ROUTE_WINDOW = env_str("ROUTE_WINDOW", "10:00-14:00")
@@ -248,10 +285,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # A body nested past a small depth answers 400, not a RecursionError (issue 9).
+    "DEFAULT_PARSER_CLASSES": [
+        "mutualaid.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "mutualaid.bounds.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"auth_token": "20/min"},
+    "DEFAULT_SCHEMA_CLASS": "mutualaid.schema.AutoSchema",  # refusals documented too
     # Without this DRF's throttles believe any X-Forwarded-For, so a guesser gets fresh tries.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # A service's ServiceError answers by its kind: 400, 403 or 409.
@@ -266,6 +308,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API's contract is JSON; form bodies (the browsable API, tests) stay undocumented.
+    "PARSER_WHITELIST": ["mutualaid.parsers.BoundedJSONParser"],
 }
 
 DEFAULT_EXCEPTION_REPORTER_FILTER = "mutualaid.reporting.NoPostDataFilter"

@@ -23,6 +23,7 @@ from household_requests.models import (
     Urgency,
     Zone,
 )
+from mutualaid.bounds import MAX_AGE_DAYS
 from mutualaid.roles import IsOrganizer
 
 
@@ -70,7 +71,9 @@ class RequestQueueFilter(django_filters.FilterSet):
     urgency = django_filters.TypedChoiceFilter(choices=Urgency.choices, coerce=int)
     submitted_after = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__gte")
     submitted_before = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__lte")
-    older_than_days = django_filters.NumberFilter(method="filter_older_than", min_value=0)
+    older_than_days = django_filters.NumberFilter(
+        method="filter_older_than", min_value=0, max_value=MAX_AGE_DAYS
+    )
 
     class Meta:
         model = HouseholdRequest

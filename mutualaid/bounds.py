@@ -1,0 +1,59 @@
+"""Bounds on what a URL may carry: numbers the database can hold, dates that exist, no NUL.
+
+Hostile input answers 400 (or 404 for an id that names nothing), never 500: PostgreSQL
+refuses a NUL in any text and an integer past its column, Python a date past year 9999.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext_lazy as _
+from rest_framework.pagination import LimitOffsetPagination
+
+MAX_PAGE_SIZE = 500
+MAX_ID = 2**31 - 1  # an id past any integer column
+MAX_AGE_DAYS = 3650  # "older than" filters: ten years covers any request kept
+INVALID_DATE = _("Enter a valid date.")
+NUL_REFUSED = _("Null characters are not allowed.")
+
+
+def bounded_int(text: str, *, maximum: int = MAX_ID) -> int | None:
+    """A non-negative integer written in ASCII digits, at most `maximum`; else None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
+
+
+def date_or_none(text: str) -> dt.date | None:
+    """`YYYY-MM-DD` as a date; None for anything else, "9999-99-99" included."""
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None
+
+
+class BoundedLimitOffsetPagination(LimitOffsetPagination):
+    """`?limit=` is capped; an offset past the end is an empty page (DRF counts first)."""
+
+    max_limit = MAX_PAGE_SIZE
+
+
+class RefuseNulMiddleware:
+    """A NUL anywhere in the path or the query string answers 400 before any view runs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or b"\x00" in unquote_to_bytes(query.replace("+", " ")):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": str(NUL_REFUSED)}, status=400)
+            return HttpResponseBadRequest(str(NUL_REFUSED), content_type="text/plain")
+        return self.get_response(request)
