@@ -45,14 +45,17 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
 
 
 class RefuseNulMiddleware:
-    """A NUL anywhere in the path or the query string answers 400 before any view runs."""
+    """A NUL anywhere in the path, the query string or a cookie (Django decodes `\\000` in
+    a quoted cookie) answers 400 before any view runs or a session is looked up."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         query = request.META.get("QUERY_STRING", "")
-        if "\x00" in request.path or b"\x00" in unquote_to_bytes(query.replace("+", " ")):
+        in_cookie = any("\x00" in value for value in request.COOKIES.values())
+        in_url = "\x00" in request.path or b"\x00" in unquote_to_bytes(query.replace("+", " "))
+        if in_url or in_cookie:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": str(NUL_REFUSED)}, status=400)
             return HttpResponseBadRequest(str(NUL_REFUSED), content_type="text/plain")

@@ -12,6 +12,7 @@ import codecs
 import re
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -20,9 +21,11 @@ from rest_framework.utils import json
 
 MAX_JSON_DEPTH = 32
 TOO_DEEP = _("The body is nested too deeply.")
+TOO_LARGE = _("The body is too large.")
 
-# A JSON string, escapes included: unrolled so that it runs in linear time.
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# A JSON string, escapes included, or an unterminated one to the end of the text: a
+# pattern that cannot fail once it starts, so it never retries (linear time).
+_STRING = re.compile(r'"[^"\\]*(?:\\[\s\S]?[^"\\]*)*(?:"|\Z)')
 # Keeps brackets only, all as [ and ]: which closer matches which opener is json.loads's job.
 _AS_SQUARE = bytes.maketrans(b"{}", b"[]")
 _NOT_A_BRACKET = bytes(code for code in range(256) if code not in b"[]{}")
@@ -63,8 +66,13 @@ class BoundedJSONParser(parsers.JSONParser):
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         encoding = parsers.get_encoding(parser_context or {})  # type: ignore[attr-defined]
+        # DRF reads the stream itself, so Django's upload limit is applied here.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = b"" if stream is None else stream.read(-1 if limit is None else limit + 1)
+        if limit is not None and len(raw) > limit:
+            raise ParseError(TOO_LARGE)
         try:
-            text = codecs.getreader(encoding)(stream).read()
+            text = codecs.decode(raw, encoding)
         except (UnicodeDecodeError, LookupError) as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
         if nested_deeper_than(text, MAX_JSON_DEPTH):

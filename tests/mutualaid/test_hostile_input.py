@@ -72,6 +72,33 @@ def test_it_refuses_a_large_deep_body_fast(organizer: User, path: str) -> None:
     assert time.monotonic() - started < 5  # about 0.1 s alone; CI runs tests side by side
 
 
+@pytest.mark.parametrize("path", BODY_ENDPOINTS)
+def test_it_answers_a_body_of_escaped_quotes_without_a_stuck_worker(
+    organizer: User, path: str
+) -> None:
+    body = '"' + '\\"' * 100_000  # an unterminated string of escapes (a quadratic regex trap)
+    started = time.monotonic()
+    assert _post_raw(_client(organizer), path, body).status_code == 400
+    assert time.monotonic() - started < 5  # a stuck worker takes minutes
+
+
+@pytest.mark.parametrize("path", BODY_ENDPOINTS)
+def test_it_refuses_a_body_over_the_upload_limit(organizer: User, path: str, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = _post_raw(_client(organizer), path, json.dumps({"note": "x" * 2000}))
+    assert response.status_code == 400  # refused before it is parsed, never a 500
+
+
+def test_it_refuses_nul_in_a_cookie_before_any_session_lookup(db: None) -> None:
+    client = Client()
+    client.cookies["sessionid"] = "abcdefgh\x00xyz"
+
+    response = client.get("/needed/")
+
+    assert response.status_code == 400
+    assert str(NUL_REFUSED) in response.content.decode()
+
+
 def test_it_accepts_nesting_up_to_the_bound(organizer: User) -> None:
     body = json.dumps({"username": "olga", "password": PASSWORD, "x": [[[]]]})
     assert not nested_deeper_than(body, MAX_JSON_DEPTH)
