@@ -3,8 +3,10 @@
 A job whose worker dies is redone. A pool process killed mid-task: its job is queued again
 at once (`task_reject_on_worker_lost`). A whole worker killed: its message stays
 unacknowledged in Redis, and any live worker (or the next to start) queues it again once it
-is `JOB_VISIBILITY_TIMEOUT` (60 s) old. So a job's countdown (`JOB_MAX_COUNTDOWN`) plus its
-hard time limit end before then, or a job still waiting or running would be handed out twice.
+is `JOB_VISIBILITY_TIMEOUT` (60 s) old. No job waits in a worker (no countdown, no ETA:
+mutualaid/jobs.py), and one message is taken at a time, so a message is held only while its
+job runs, and the hard time limit ends that before the visibility timeout would hand it out
+twice.
 """
 
 from __future__ import annotations

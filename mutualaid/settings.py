@@ -131,13 +131,15 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A lost worker's job is redone within two minutes: its message is queued again this many
-# seconds after a worker took it (kombu's Redis visibility timeout). A job's wait before it
-# runs (a debounce, a retry's back-off) and its time limit (mutualaid/celery.py) end first.
+# seconds after a worker took it (kombu's Redis visibility timeout). A job's hard time limit
+# (mutualaid/celery.py) ends first, and no job waits in a worker (mutualaid/jobs.py).
 JOB_VISIBILITY_TIMEOUT = 60
-JOB_MAX_COUNTDOWN = 10
 
 # Redis: Celery broker and cache. Without it, a file broker under var/ and a local cache.
 REDIS_URL = env_str("REDIS_URL")
+# What this site's cache keys and job queue are named in Redis, so that one Redis can serve
+# a run beside another (CI's API fuzz beside the test suite) without either emptying it.
+REDIS_PREFIX = env_str("REDIS_PREFIX", "mutualaid")
 # Redis is never on a family's critical path: every connection to it (cache, job publish)
 # gives up within seconds, and then the request limiter counts in the process and a job is
 # left to its sweep. A cache that failed is not tried again for 10 s (redis_cache.py).
@@ -147,12 +149,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "mutualaid.redis_cache.FailFastRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "mutualaid",
+            "KEY_PREFIX": REDIS_PREFIX,
             # No retry: a second wait on a Redis that does not answer helps no one.
             "OPTIONS": {**REDIS_TIMEOUTS, "retry_on_timeout": False},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_TASK_DEFAULT_QUEUE = REDIS_PREFIX
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         # A job whose worker died unacknowledged goes back on its queue this long after it
         # was taken: every worker looks for such jobs at start and every 5 s (a killed
@@ -258,10 +261,6 @@ REQUEST_RATE_WINDOW_SECONDS = env_int("REQUEST_RATE_WINDOW_SECONDS", 3600, minim
 HOTLINE_RATE_LIMIT = env_int("HOTLINE_RATE_LIMIT", 30, minimum=1)
 # Matching and deliveries.
 EARLIEST_DELIVERY_DAYS = env_int("EARLIEST_DELIVERY_DAYS", 1)
-# Events within this many seconds share one run of the job they trigger (0: one run each).
-JOB_DEBOUNCE_SECONDS = env_int("JOB_DEBOUNCE_SECONDS", 2)
-if JOB_DEBOUNCE_SECONDS > JOB_MAX_COUNTDOWN:
-    raise ConfigError(f"JOB_DEBOUNCE_SECONDS must be at most {JOB_MAX_COUNTDOWN}")
 ROUTE_MAX_STOPS = env_int("ROUTE_MAX_STOPS", 8, minimum=1)
 ROUTE_MAX_LOAD = env_int("ROUTE_MAX_LOAD", 200, minimum=1)
 ROUTE_WINDOW = env_str("ROUTE_WINDOW", "10:00-14:00")

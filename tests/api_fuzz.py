@@ -4,8 +4,8 @@
 
 Builds a throwaway PostgreSQL database (its own name, dropped afterwards) on the server of
 DATABASE_URL, migrates it, loads the demo data (an organizer, two drivers, a catalogue and
-a week of donations), starts gunicorn on 127.0.0.1 in services mode (Redis database
-FUZZ_REDIS_DB, 15 unless set, emptied before and after: nothing else may use it), takes
+a week of donations), starts gunicorn on 127.0.0.1 in services mode (on REDIS_URL's Redis,
+its keys and job queue named by its own REDIS_PREFIX, deleted afterwards), takes
 each persona's token and runs schemathesis against http://127.0.0.1:<port> only, with the
 schema the server serves. Destructive operations are welcome: the database is thrown away.
 
@@ -66,15 +66,13 @@ def _admin(url: str, sql: str) -> None:
         conn.execute(sql.encode())  # our own CREATE/DROP of a generated name
 
 
-def _redis_url() -> str:
-    base = urlsplit(os.environ.get("REDIS_URL", f"redis://{HOST}:6379/0"))
-    return urlunsplit(base._replace(path=f"/{os.environ.get('FUZZ_REDIS_DB', '15')}"))
-
-
-def _empty_redis(url: str) -> None:
+def _delete_redis_keys(url: str, prefix: str) -> None:
+    """Delete this run's cache keys and queue, nothing else in that Redis."""
     import redis
 
-    redis.Redis.from_url(url, socket_timeout=5).flushdb()  # our own database number only
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    for key in client.scan_iter(match=f"*{prefix}*", count=500):
+        client.delete(key)
 
 
 def _manage(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
@@ -161,13 +159,14 @@ def main() -> int:
     options = parser.parse_args()
 
     maintenance, database_url, name = _database_urls()
-    redis_url = _redis_url()
+    redis_url = os.environ.get("REDIS_URL", f"redis://{HOST}:6379/0")
     port = _free_port()
     base = f"http://{HOST}:{port}"
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        "REDIS_PREFIX": name,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "SEALING_KEYS": _fernet_key(),
         "BLIND_INDEX_KEY": secrets.token_urlsafe(32),
@@ -183,7 +182,6 @@ def main() -> int:
     failures = 0
     try:
         Path(env["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
-        _empty_redis(redis_url)
         _manage(env, "migrate", "--noinput")
         _manage(env, "seed_demo")
         server = subprocess.Popen(
@@ -220,8 +218,8 @@ def main() -> int:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-        _empty_redis(redis_url)
         _admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _delete_redis_keys(redis_url, name)
         shutil.rmtree(env["VAR_DIR"], ignore_errors=True)
     print(f"api fuzz: {failures} persona run(s) failed" if failures else "api fuzz: OK")
     return 1 if failures else 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import override_settings
 
 from household_requests import tasks
 from mutualaid import schedule
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def queued(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Countdowns of the allocation runs handed to the broker (nothing is really sent)."""
+    """Options of the allocation runs handed to the broker (nothing is really sent)."""
     calls: list[dict[str, Any]] = []
 
     def send_task(name: str, **kwargs: Any) -> None:
@@ -36,19 +35,20 @@ def test_it_queues_one_allocation_for_a_burst_of_requests(
     with django_capture_on_commit_callbacks(execute=True):
         submit()
 
-    assert queued == [{"countdown": 2}]
+    # No countdown: a job never waits in a worker, where the visibility timeout runs.
+    assert queued == [{}]
 
 
-@override_settings(JOB_DEBOUNCE_SECONDS=0)
-def test_it_queues_one_allocation_per_request_without_debounce(
+def test_it_queues_again_once_the_queued_run_has_started(
     queued: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ):
     with django_capture_on_commit_callbacks(execute=True):
         submit()
+    tasks.allocate_open_requests.apply()  # the queued run starts (and sees that request)
     with django_capture_on_commit_callbacks(execute=True):
-        submit()
+        submit()  # committed after the run began: a new run must see it
 
-    assert queued == [{"countdown": 0}, {"countdown": 0}]
+    assert queued == [{}, {}]
 
 
 def test_it_queues_nothing_until_the_request_is_committed(
@@ -76,7 +76,7 @@ def test_it_retries_a_job_after_a_transient_database_error(monkeypatch: pytest.M
 
     monkeypatch.setattr(allocation, "allocate_open_requests", flaky)
 
-    # apply() runs the task here, through Celery's retry machinery (countdowns skipped).
+    # apply() runs the task here; the job tries again itself after a 1 s pause.
     result = tasks.allocate_open_requests.apply()
 
     assert result.successful()
