@@ -30,6 +30,11 @@ OUTAGE_MESSAGE = _(
 # class 08 (connection exception) and 57P01-57P03 (terminated, crashed, not yet accepting).
 _LOST_SQLSTATE_CLASS = "08"
 _LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+# A refused login carries no SQLSTATE (libpq gives none before a session exists), only the
+# server's FATAL line. These FATALs are a server coming or going, or full: try again.
+# Any other (a wrong password, a missing database or role) is a configuration error that
+# waiting will not mend: it stays a 500, so that the operator sees it.
+_PASSING_FATALS = ("the database system is", "too many clients", "terminating connection")
 
 
 def connection_lost(error: BaseException) -> bool:
@@ -45,9 +50,14 @@ def connection_lost(error: BaseException) -> bool:
     if driver_error is None or not hasattr(driver_error, "sqlstate"):
         return False
     sqlstate = driver_error.sqlstate
-    return (
-        sqlstate is None or sqlstate.startswith(_LOST_SQLSTATE_CLASS) or sqlstate in _LOST_SQLSTATES
-    )
+    if sqlstate is None:
+        return _transport_failed(str(driver_error))
+    return sqlstate.startswith(_LOST_SQLSTATE_CLASS) or sqlstate in _LOST_SQLSTATES
+
+
+def _transport_failed(message: str) -> bool:
+    _, fatal, reason = message.partition("FATAL:")
+    return not fatal or any(passing in reason for passing in _PASSING_FATALS)
 
 
 def _is_api(request: HttpRequest) -> bool:

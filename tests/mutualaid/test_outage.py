@@ -40,3 +40,28 @@ def raised_by_django(django_class: type[Error], driver_error: Exception) -> Erro
 )
 def test_it_counts_only_a_lost_connection(error: Exception, lost: bool) -> None:
     assert connection_lost(error) is lost
+
+
+def _connect_error(**changes: object) -> Exception:
+    """The error Django raises when it really tries to connect with these settings changed."""
+    from django.db import connections
+
+    default = connections["default"]
+    wrapper = type(default)({**default.settings_dict, **changes}, alias="outage_probe")
+    try:
+        wrapper.ensure_connection()
+    except Exception as error:
+        return error
+    finally:
+        wrapper.close()
+    raise AssertionError("the connection was expected to fail")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_it_counts_a_refused_server_but_not_a_wrong_database_or_role() -> None:
+    """A server that is not there is an outage (503, try again); a database or role that
+    does not exist is a configuration error that waiting will not mend (500, seen)."""
+    assert connection_lost(_connect_error(PORT=1)) is True
+    assert connection_lost(_connect_error(NAME="no_such_database_here")) is False
+    assert connection_lost(_connect_error(USER="no_such_role_here")) is False
