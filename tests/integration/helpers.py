@@ -1,12 +1,16 @@
-"""Helpers for tests against real services: waiting with a timeout, a Celery worker."""
+"""Helpers for tests against real services: waiting with a timeout, a Celery worker, a
+gunicorn web server."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -149,3 +153,88 @@ class CeleryWorker:
             timeout=timeout,
             message=lambda: f"{text!r} not in the celery worker log:\n{self.log_tail(20)}",
         )
+
+
+SERVER_READY_SECONDS = 60
+SERVER_STOP_SECONDS = 15
+
+
+@dataclass
+class WebServer:
+    """gunicorn serving this test run's database on 127.0.0.1, at a port the system picks."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    url: str = ""
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        return "\n".join(self.log().splitlines()[-lines:])
+
+
+@contextmanager
+def web_server(
+    *,
+    database_url: str,
+    test_run: str,
+    log_path: Path,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    workers: int = 1,
+    threads: int = 1,
+) -> Iterator[WebServer]:
+    """Start gunicorn with the test settings (`test_run` names its cache keys and queue),
+    wait until every worker is booted, and stop it (and its workers) afterwards.
+
+    `--preload`: Django loads once, before the workers fork, so they answer at once.
+    """
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "mutualaid.wsgi:application",
+        "--bind=127.0.0.1:0",
+        f"--workers={workers}",
+        f"--threads={threads}",
+        "--preload",
+        "--timeout=40",
+        "--graceful-timeout=5",
+        "--error-logfile=-",
+        "--no-control-socket",  # its default path is shared by every gunicorn of this user
+    ]
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "mutualaid.settings_test",
+        "DATABASE_URL": database_url,
+        "MUTUALAID_TEST_RUN": test_run,
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=full_env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = WebServer(process=process, log_path=log_path)
+    try:
+        wait_for(
+            lambda: server.log().count("Booting worker") >= workers or process.poll() is not None,
+            timeout=SERVER_READY_SECONDS,
+            message=lambda: f"gunicorn did not start:\n{server.log_tail()}",
+        )
+        listening = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", server.log())
+        assert process.poll() is None and listening, f"gunicorn exited:\n{server.log_tail()}"
+        server.url = listening.group(1)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # quick shutdown: nothing left to finish
+            try:
+                process.wait(timeout=SERVER_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # its own group: it and its workers
+                process.wait()

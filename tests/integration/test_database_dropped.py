@@ -9,16 +9,9 @@ waits) while the next request, reading other tables, goes to the other worker.
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
@@ -31,99 +24,42 @@ from household_requests.models import RequestLine
 from mutualaid.outage import OUTAGE_MESSAGE, RETRY_AFTER_SECONDS
 from tests.conftest import need
 from tests.integration.conftest import database_url_for
-from tests.integration.helpers import wait_for
+from tests.integration.helpers import WebServer, wait_for, web_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-SERVER_READY_SECONDS = 60
-SERVER_STOP_SECONDS = 15
 REQUEST_SECONDS = 20
 # Waits on the lock below: the "most needed" page and API read request lines.
 LOCKED_TABLE = RequestLine._meta.db_table
 
 
-@dataclass
-class WebServer:
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    base_url: str = ""
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def get(self, path: str, language: str = "en") -> requests.Response:
-        return requests.get(
-            self.base_url + path,
-            headers={"Accept-Language": language},
-            timeout=REQUEST_SECONDS,
-            allow_redirects=False,
-        )
+def get(server: WebServer, path: str, language: str = "en") -> requests.Response:
+    return requests.get(
+        server.url + path,
+        headers={"Accept-Language": language},
+        timeout=REQUEST_SECONDS,
+        allow_redirects=False,
+    )
 
 
 @pytest.fixture(scope="module")
-def web_server(
+def two_workers(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WebServer]:
-    """gunicorn, two sync workers, on 127.0.0.1 and a port the system picks."""
+    """gunicorn, two sync workers, serving the test database."""
     need("PostgreSQL (set DATABASE_URL)", connection.vendor == "postgresql")
     request.getfixturevalue("django_db_setup")
     database_name = str(connection.settings_dict["NAME"])
     assert database_name.startswith("test_"), database_name
-
-    log_path = tmp_path_factory.mktemp("gunicorn") / "server.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "mutualaid.settings_test",
-        "DATABASE_URL": database_url_for(settings.DATABASE_URL, database_name),
-        "MUTUALAID_TEST_RUN": settings.TEST_RUN,
-        "DEBUG": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "mutualaid.wsgi:application",
-        "--bind=127.0.0.1:0",
-        "--workers=2",
-        "--preload",  # Django loads once, before the workers fork: they answer at once
-        "--worker-class=sync",
-        f"--timeout={REQUEST_SECONDS * 2}",
-        "--graceful-timeout=5",
-        "--error-logfile=-",
-        "--no-control-socket",  # one path per user: parallel servers would share it
-    ]
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = WebServer(process=process, log_path=log_path)
-    try:
-
-        def started() -> bool:
-            log = server.log()
-            return log.count("Booting worker") >= 2 or process.poll() is not None
-
-        wait_for(
-            started,
-            timeout=SERVER_READY_SECONDS,
-            message=lambda: f"gunicorn did not start:\n{server.log()[-4000:]}",
-        )
-        listening = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", server.log())
-        assert process.poll() is None and listening, f"gunicorn exited:\n{server.log()[-4000:]}"
-        server.base_url = listening.group(1)
+    with web_server(
+        database_url=database_url_for(settings.DATABASE_URL, database_name),
+        test_run=settings.TEST_RUN,
+        log_path=tmp_path_factory.mktemp("gunicorn") / "server.log",
+        cwd=settings.BASE_DIR,
+        env={"DEBUG": "0"},
+        workers=2,
+    ) as server:
         yield server
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)  # quick shutdown: nothing left to finish
-            try:
-                process.wait(timeout=SERVER_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)  # its own group: it and its workers
-                process.wait()
 
 
 def other_backends(*, waiting_on_lock: bool = False) -> list[int]:
@@ -160,7 +96,7 @@ def parked(
     with ThreadPoolExecutor(max_workers=1) as pool, transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f'LOCK TABLE "{LOCKED_TABLE}" IN ACCESS EXCLUSIVE MODE')
-        answer = pool.submit(server.get, path, language)
+        answer = pool.submit(get, server, path, language)
         wait_for(
             lambda: other_backends(waiting_on_lock=True) or answer.done(),
             timeout=REQUEST_SECONDS,
@@ -174,21 +110,21 @@ def through_both_workers(server: WebServer) -> list[requests.Response]:
     """One request through each worker: the first parked on the lock, the second (a page
     that reads other tables) therefore served by the other worker meanwhile."""
     with parked(server, reverse("household_requests:most_needed")) as first:
-        second = server.get(reverse("household_requests:request_form"))
+        second = get(server, reverse("household_requests:request_form"))
     return [first.result(timeout=REQUEST_SECONDS), second]
 
 
-def test_it_replaces_connections_killed_while_idle(web_server: WebServer) -> None:
-    assert [answer.status_code for answer in through_both_workers(web_server)] == [200, 200]
+def test_it_replaces_connections_killed_while_idle(two_workers: WebServer) -> None:
+    assert [answer.status_code for answer in through_both_workers(two_workers)] == [200, 200]
     idle = other_backends()
     assert len(idle) >= 2, f"each worker should hold a connection: {idle}"
 
     terminate(idle)
 
-    after = through_both_workers(web_server) + [
-        web_server.get(reverse("household_requests:most_needed")) for _ in range(4)
+    after = through_both_workers(two_workers) + [
+        get(two_workers, reverse("household_requests:most_needed")) for _ in range(4)
     ]
-    assert [answer.status_code for answer in after] == [200] * 6, web_server.log()[-4000:]
+    assert [answer.status_code for answer in after] == [200] * 6, two_workers.log()[-4000:]
 
 
 @pytest.mark.parametrize(
@@ -196,9 +132,9 @@ def test_it_replaces_connections_killed_while_idle(web_server: WebServer) -> Non
     [("household_requests:most_needed", "es"), ("api-public-needs", "so")],
 )
 def test_it_answers_503_when_the_connection_dies_mid_query(
-    web_server: WebServer, url_name: str, language: str
+    two_workers: WebServer, url_name: str, language: str
 ) -> None:
-    with parked(web_server, reverse(url_name), language) as answer:
+    with parked(two_workers, reverse(url_name), language) as answer:
         terminate(other_backends(waiting_on_lock=True))
         lost = answer.result(timeout=REQUEST_SECONDS)
 
@@ -206,7 +142,7 @@ def test_it_answers_503_when_the_connection_dies_mid_query(
         message = str(OUTAGE_MESSAGE)
     with override("en"):
         assert message != str(OUTAGE_MESSAGE)  # translated, not the English text
-    assert lost.status_code == 503, web_server.log()[-4000:]
+    assert lost.status_code == 503, two_workers.log()[-4000:]
     assert lost.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
     assert lost.headers["Content-Language"] == language
     if url_name.startswith("api-"):
@@ -216,4 +152,4 @@ def test_it_answers_503_when_the_connection_dies_mid_query(
         assert message in lost.text
         assert f'<html lang="{language}">' in lost.text
 
-    assert [answer.status_code for answer in through_both_workers(web_server)] == [200, 200]
+    assert [answer.status_code for answer in through_both_workers(two_workers)] == [200, 200]

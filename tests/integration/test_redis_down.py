@@ -10,14 +10,8 @@ fault is the server's real connection. About 15 s of CI (two server starts).
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +28,8 @@ from tests.conftest import PASSWORD
 from tests.deliveries.scenario import make_driver, routed_request
 from tests.household_requests.factories import as_form, request_payload
 from tests.integration.conftest import database_url_for
-from tests.integration.helpers import wait_for
+from tests.integration.helpers import WebServer as Server
+from tests.integration.helpers import wait_for, web_server
 from tests.redis_faults import refused_port, silent_listener
 
 pytestmark = pytest.mark.postgres  # the server needs the test database; Redis is the fault
@@ -54,73 +49,21 @@ def silent_redis() -> Iterator[int]:
         yield port
 
 
-@dataclass
-class Server:
-    url: str
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def log_tail(self) -> str:
-        return "\n".join(self.log().splitlines()[-60:])
-
-
 def _serve(redis_port: int, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
     request.getfixturevalue("django_db_setup")
     database_name = str(connection.settings_dict["NAME"])
     assert database_name.startswith("test_"), database_name
-    log_path = tmp_path / "gunicorn.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "mutualaid.settings_test",
-        "DATABASE_URL": database_url_for(settings.DATABASE_URL, database_name),
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "MUTUALAID_TEST_RUN": settings.TEST_RUN,
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "mutualaid.wsgi:application",
-        "--bind=127.0.0.1:0",
-        "--workers=1",
-        "--threads=4",
-        "--timeout=30",
-        "--graceful-timeout=3",
-        "--no-control-socket",  # its default path is shared by every gunicorn of this user
-    ]
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(url="", log_path=log_path)
-    try:
-        port = wait_for(
-            lambda: (
-                re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", server.log_tail())
-                or process.poll() is not None
-            ),
-            timeout=30,
-            message=server.log_tail,
-        )
-        assert process.poll() is None, server.log_tail()
-        assert isinstance(port, re.Match)
-        server.url = f"http://127.0.0.1:{port.group(1)}"
+    with web_server(
+        database_url=database_url_for(settings.DATABASE_URL, database_name),
+        test_run=settings.TEST_RUN,
+        log_path=tmp_path / "gunicorn.log",
+        cwd=settings.BASE_DIR,
+        env={"REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"},
+        threads=4,
+    ) as server:
         # Imports and URL resolution happen on the first request; Redis is not touched.
         wait_for(lambda: _reachable(server.url), timeout=30, message=lambda: server.log_tail())
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the server leads its own group
-            process.wait()
 
 
 def _reachable(url: str) -> bool:
