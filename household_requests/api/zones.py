@@ -44,7 +44,9 @@ class ZoneViewSet(
 
     def perform_create(self, serializer: serializers.BaseSerializer[Zone]) -> None:
         data = serializer.validated_data
-        serializer.instance = zone_save(name=data["name"], postal_codes=data["postal_codes"])
+        serializer.instance = zone_save(
+            name=data["name"], postal_codes=data["postal_codes"], active=data.get("active")
+        )
 
     def perform_update(self, serializer: serializers.BaseSerializer[Zone]) -> None:
         data = serializer.validated_data
@@ -54,4 +56,5 @@ class ZoneViewSet(
             zone=zone,
             name=data.get("name", zone.name),
             postal_codes=data.get("postal_codes", [row.code for row in zone.postal_codes.all()]),
+            active=data.get("active"),
         )

@@ -71,3 +71,22 @@ def test_it_normalizes_postal_codes_sent_to_the_api(organizer_api: APIClient):
 
     assert response.status_code == 201, response.json()
     assert response.json()["postal_codes"] == ["55103", "55104"]
+
+
+def test_it_turns_a_zone_off_and_on_through_the_api(organizer_api: APIClient):
+    created = organizer_api.post(
+        "/api/v1/zones/",
+        {"name": "Frogtown", "postal_codes": ["55103"], "active": False},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["active"] is False
+    assert Zone.objects.get(name="Frogtown").active is False
+
+    changed = organizer_api.patch(
+        f"/api/v1/zones/{created.json()['id']}/", {"active": True}, format="json"
+    )
+
+    assert changed.status_code == 200, changed.json()
+    assert changed.json() == {**created.json(), "active": True}
+    assert Zone.objects.get(name="Frogtown").active is True
