@@ -30,10 +30,13 @@ RUN python manage.py compile_translations \
        SECRET_KEY=build-only-placeholder-never-used-to-serve-anything-0123456789 \
        DATABASE_URL=postgres://build@localhost/build \
        REDIS_URL=redis://localhost:6379/0 \
-       SEALING_KEYS=build-only-placeholder \
+       SEALING_KEYS=YnVpbGQtb25seS1wbGFjZWhvbGRlci1rZXktMDAwMDA= \
        BLIND_INDEX_KEY=build-only-placeholder-0123456789 \
+       KEY_DIR=/tmp/build-only-keys \
        python manage.py collectstatic --noinput \
-    && useradd --system --no-create-home --uid 10001 mutualaid
+    && rm -rf /tmp/build-only-keys \
+    && useradd --system --no-create-home --uid 10001 mutualaid \
+    && mkdir -m 0700 /keys && chown mutualaid /keys
 
 USER mutualaid
 ENV MUTUALAID_PRODUCTION=1

@@ -1,5 +1,6 @@
 """The family's contact details: normalizing, sealing, blind indexes, unsealing.
 
+Sealing and forgetting (the keys, their periods, the wipe) are in `mutualaid.sealing`.
 `Contact` never prints its contents (its repr is redacted) so it cannot leak into a log
 line or an error report by accident.
 """
@@ -79,5 +80,14 @@ def seal_contact(contact: Contact) -> bytes:
 
 
 def unseal_contact(sealed_contact: SealedContact) -> Contact:
-    """Open a sealed contact. Only the reveal service and tests may call this."""
+    """Open a sealed contact. Only the reveal service, re-sealing and tests may call this."""
     return Contact(**json.loads(sealing.unseal(bytes(sealed_contact.sealed))))
+
+
+def reseal_contact(sealed_contact: SealedContact) -> None:
+    """Seal the contact again under the current keys, and recompute its blind indexes
+    (whose key the wipe, or an upgrade to keys in KEY_DIR, changes). Does not save."""
+    contact = unseal_contact(sealed_contact)
+    sealed_contact.sealed = seal_contact(contact)
+    sealed_contact.phone_index = phone_index(contact.phone)
+    sealed_contact.address_index = address_index(contact.address)

@@ -1,4 +1,5 @@
-"""Household request jobs: allocate, expire stock, purge contacts, audit the stock books.
+"""Household request jobs: allocate, expire stock, purge and re-seal contacts, audit the
+stock books.
 Thin: each calls a service.
 
 Every task takes ids or nothing, is idempotent, and retries with backoff on transient
@@ -39,6 +40,13 @@ def expire_stock() -> int:
 def purge_contacts() -> int:
     """Destroy sealed contacts of finished requests past the retention period."""
     return retention.contacts_purge()
+
+
+@job(schedule.RESEAL_CONTACTS)
+def reseal_contacts() -> int:
+    """Re-seal live contacts of closed sealing periods under the current one, then destroy
+    the keys no live contact uses. Idempotent."""
+    return retention.contacts_reseal_past_periods()
 
 
 @job(schedule.LEDGER_AUDIT)

@@ -13,6 +13,7 @@ import enum
 ALLOCATE = "household_requests.tasks.allocate_open_requests"
 EXPIRE_STOCK = "household_requests.tasks.expire_stock"
 PURGE_CONTACTS = "household_requests.tasks.purge_contacts"
+RESEAL_CONTACTS = "household_requests.tasks.reseal_contacts"
 PLAN_ROUTES = "deliveries.tasks.plan_routes"
 OFFER_ROUTES = "deliveries.tasks.offer_routes"
 RELEASE_STALE_CLAIMS = "deliveries.tasks.release_stale_claims"
@@ -50,6 +51,8 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "release-stale-claims": {"task": RELEASE_STALE_CLAIMS, "schedule": 5 * MINUTE},
     "expire-stock": {"task": EXPIRE_STOCK, "schedule": HOUR},
     "purge-contacts": {"task": PURGE_CONTACTS, "schedule": HOUR},
+    # Moves live contacts out of a closed sealing period, then destroys its key.
+    "reseal-contacts": {"task": RESEAL_CONTACTS, "schedule": HOUR},
     "purge-stop-notes": {"task": PURGE_STOP_NOTES, "schedule": HOUR},
     "ledger-audit": {"task": LEDGER_AUDIT, "schedule": HOUR},
 }

@@ -7,6 +7,7 @@ refuses to start with unsafe values.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -240,17 +241,64 @@ STORAGES = {
     },
 }
 
-# Sealing keys: a list of Fernet keys, newest first. Independent of SECRET_KEY.
+# Sealing keys: a list of Fernet keys, newest first. Independent of SECRET_KEY. Each one
+# opens nothing alone: contacts are sealed with a key derived from it and a period key in
+# KEY_DIR (mutualaid/sealing.py says why).
 SEALING_KEYS = env_list("SEALING_KEYS")
 SEALING_KEY_FILE = VAR_DIR / "sealing.key"
 if not SEALING_KEYS and PRODUCTION:
     raise ConfigError("SEALING_KEYS is required in production (manage.py new_sealing_key)")
+
+
+def _not_fernet_keys(keys: list[str]) -> list[int]:
+    """Positions (from 1) of the values that are not url-safe base64 of 32 bytes."""
+    import base64
+    import binascii
+
+    bad = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode("ascii"))
+        except (binascii.Error, ValueError, UnicodeEncodeError):
+            raw = b""
+        if len(raw) != 32:
+            bad.append(position)
+    return bad
+
+
+if _bad_sealing_keys := _not_fernet_keys(SEALING_KEYS):
+    raise ConfigError(
+        "SEALING_KEYS holds a value that is not a Fernet key (number "
+        + ", ".join(map(str, _bad_sealing_keys))
+        + "; url-safe base64 of 32 bytes; manage.py new_sealing_key prints one)"
+    )
 # Key of the keyed hashes that spot duplicate requests; kept apart from the sealing keys
-# so rotating those does not break duplicate detection.
+# so rotating those does not break duplicate detection. Combined with a key in KEY_DIR
+# that the emergency wipe replaces.
 BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY")
-BLIND_INDEX_KEY_FILE = VAR_DIR / "blind-index.key"
 if not BLIND_INDEX_KEY and PRODUCTION:
     raise ConfigError("BLIND_INDEX_KEY is required in production (32+ random characters)")
+if PRODUCTION and len(BLIND_INDEX_KEY) < 32:
+    raise ConfigError(f"BLIND_INDEX_KEY must be 32+ random characters, not {len(BLIND_INDEX_KEY)}")
+# The key store: one random key per period, and the blind-index key, in files on the
+# application host, never in the database or its backups. The wipe overwrites them.
+KEY_DIR = Path(env_str("KEY_DIR") or VAR_DIR / "keys")
+SEALING_PERIOD = env_str("SEALING_PERIOD", "week").lower()
+if SEALING_PERIOD not in ("week", "month"):
+    raise ConfigError(f"SEALING_PERIOD must be week or month, not {SEALING_PERIOD!r}")
+if PRODUCTION:
+    if not env_str("KEY_DIR"):
+        raise ConfigError(
+            "KEY_DIR is required in production (a directory outside the database and its "
+            "backups, shared by web, worker and beat)"
+        )
+    try:
+        KEY_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _key_dir_writable = os.access(KEY_DIR, os.W_OK | os.X_OK)
+    except OSError:
+        _key_dir_writable = False
+    if not _key_dir_writable:
+        raise ConfigError(f"KEY_DIR must be a writable directory: {str(KEY_DIR)!r}")
 
 # Household requests: how long sealed contacts of finished requests are kept, and how many
 # requests one network address may submit per window.

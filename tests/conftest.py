@@ -144,3 +144,19 @@ def organizer_api(organizer: User) -> APIClient:
 @pytest.fixture
 def driver_api(driver: User) -> APIClient:
     return api_client_for(driver)
+
+
+# Key store (mutualaid/keystore.py) --------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_key_dir() -> Iterator[None]:
+    """Each run seals under its own KEY_DIR (mutualaid/settings_test.py), removed at the end."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    yield
+    key_dir = Path(settings.KEY_DIR)
+    if key_dir.parent == Path(tempfile.gettempdir()) / "mutualaid-keys":
+        shutil.rmtree(key_dir, ignore_errors=True)

@@ -1,17 +1,31 @@
-"""Key rotation and the emergency wipe."""
+"""Key rotation, the emergency wipe, and forgetting by destroying keys (mutualaid/sealing.py).
+
+The whole attack (a dump and the table's files, every key the server holds, separate
+processes) is in test_crypto_shredding_postgres.py; these are the same promises in one
+process, on any database.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
-from cryptography.fernet import Fernet
+import time_machine
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
 
-from household_requests.contacts import unseal_contact
+from household_requests import tasks
+from household_requests.contacts import phone_index, unseal_contact
 from household_requests.models import HouseholdRequest, SealedContact
+from household_requests.retention import contacts_purge
+from household_requests.services import request_cancel
 from inventory.models import StockLot
-from mutualaid import sealing
-from tests.household_requests.factories import SECRET_NAME, submit
+from mutualaid import keystore, sealing
+from tests.household_requests.factories import SECRET_NAME, SECRET_PHONE, submit
 from tests.inventory.factories import stocked_lot
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +85,110 @@ def test_it_refuses_to_wipe_without_confirmation():
         call_command("emergency_wipe", verbosity=0)
 
     assert SealedContact.objects.count() == 1
+
+
+# Crypto-shredding ---------------------------------------------------------------------------
+
+LAST_MONTH = dt.timedelta(days=40)
+
+
+def _sealed_copy(request: HouseholdRequest) -> bytes:
+    """What a dump taken now would hold of this request's contact."""
+    return bytes(SealedContact.objects.get(request=request).sealed)
+
+
+def test_it_keeps_the_keys_in_owner_only_files_apart_from_the_database():
+    submit()
+
+    names = keystore.names()
+    assert names == sorted(
+        [keystore.BLIND_INDEX_KEY_NAME, keystore.period_key_name(sealing.current_period())]
+    )
+    for name in names:
+        assert (Path(settings.KEY_DIR) / name).stat().st_mode & 0o777 == 0o600
+
+
+def test_it_opens_a_contact_only_with_both_the_key_dir_and_the_sealing_key(tmp_path: Path):
+    with override_settings(SEALING_KEYS=[OLD]):
+        sealing.reset_key_cache()
+        copy = _sealed_copy(submit().request)
+        assert "Leakcheck" in sealing.unseal(copy)  # both halves: it opens
+    with override_settings(SEALING_KEYS=[NEW]):
+        sealing.reset_key_cache()
+        with pytest.raises(sealing.SealingError):
+            sealing.unseal(copy)
+    with override_settings(SEALING_KEYS=[OLD], KEY_DIR=tmp_path / "another-key-dir"):
+        sealing.reset_key_cache()
+        with pytest.raises(sealing.SealingError):
+            sealing.unseal(copy)
+    with pytest.raises(InvalidToken):  # the sealing key alone, as an attacker would try it
+        Fernet(OLD.encode()).decrypt(copy.split(b":", 2)[2])
+
+
+def test_it_wipes_the_keys_so_an_earlier_copy_no_longer_opens_or_matches():
+    request = submit().request
+    copy, index = _sealed_copy(request), SealedContact.objects.get(request=request).phone_index
+    assert "Leakcheck" in sealing.unseal(copy)
+    assert phone_index(SECRET_PHONE) == index
+
+    call_command("emergency_wipe", "--yes-destroy-all-contacts", verbosity=0)
+
+    with pytest.raises(sealing.SealingError):
+        sealing.unseal(copy)
+    assert phone_index(SECRET_PHONE) != index
+    # The next family's contact seals and opens under the new keys.
+    assert unseal_contact(SealedContact.objects.get(request=submit().request)).name == SECRET_NAME
+
+
+def test_it_moves_a_long_open_contact_out_of_a_closed_period_and_destroys_its_key(
+    django_capture_on_commit_callbacks,
+):
+    with time_machine.travel(timezone.now() - LAST_MONTH, tick=False):
+        request = submit().request
+        old_period = sealing.current_period()
+    copy = _sealed_copy(request)
+    assert old_period != sealing.current_period()
+    assert old_period in keystore.periods()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.reseal_contacts() == 1
+
+    resealed = SealedContact.objects.get(request=request)
+    assert sealing.period_of_sealed(resealed.sealed) == sealing.current_period()
+    assert unseal_contact(resealed).name == SECRET_NAME
+    assert old_period not in keystore.periods()
+    with pytest.raises(sealing.SealingError):
+        sealing.unseal(copy)
+
+
+def test_it_destroys_the_key_of_purged_contacts_and_keeps_the_live_ones(
+    django_capture_on_commit_callbacks,
+):
+    with time_machine.travel(timezone.now() - LAST_MONTH, tick=False):
+        finished = submit().request
+        request_cancel(request_id=finished.pk)
+    live = submit().request
+    copy = _sealed_copy(finished)
+    assert "Leakcheck" in sealing.unseal(copy)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert contacts_purge() == 1
+
+    with pytest.raises(sealing.SealingError):
+        sealing.unseal(copy)
+    assert unseal_contact(SealedContact.objects.get(request=live)).name == SECRET_NAME
+
+
+def test_it_indexes_contacts_again_when_it_reseals_them_so_duplicates_still_match(
+    django_capture_on_commit_callbacks,
+):
+    with override_settings(BLIND_INDEX_KEY="a" * 32):
+        sealing.reset_key_cache()
+        first = submit().request
+    with override_settings(BLIND_INDEX_KEY="b" * 32), django_capture_on_commit_callbacks():
+        sealing.reset_key_cache()
+        call_command("rotate_sealing_key", verbosity=0)
+        second = submit().request
+
+    assert HouseholdRequest.objects.get(pk=second.pk).possible_duplicate is True
+    assert HouseholdRequest.objects.get(pk=first.pk).possible_duplicate is False

@@ -25,7 +25,7 @@ from tests.conftest import forget_cached, need
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 
 
-def _production_env() -> dict[str, str]:
+def _production_env(tmp_path: Path) -> dict[str, str]:
     return {
         "MUTUALAID_PRODUCTION": "1",
         "SECRET_KEY": secrets.token_urlsafe(60)[:60],
@@ -34,6 +34,7 @@ def _production_env() -> dict[str, str]:
         "REDIS_URL": "redis://127.0.0.1:6379/9",
         "SEALING_KEYS": Fernet.generate_key().decode(),
         "BLIND_INDEX_KEY": secrets.token_urlsafe(32),
+        "KEY_DIR": str(tmp_path / "keys"),
     }
 
 
@@ -66,7 +67,7 @@ def _refusal(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_it_passes_the_deploy_check_in_production(tmp_path: Path):
-    result = _manage(tmp_path, _production_env(), "check", "--deploy")
+    result = _manage(tmp_path, _production_env(tmp_path), "check", "--deploy")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "System check identified no issues (0 silenced)."
@@ -89,7 +90,7 @@ def test_it_starts_in_embedded_mode_with_nothing_set(tmp_path: Path):
 def test_it_refuses_to_start_in_production_without_a_real_secret(
     tmp_path: Path, secret: str | None
 ):
-    env = _production_env()
+    env = _production_env(tmp_path)
     del env["SECRET_KEY"]
     if secret is not None:
         env["SECRET_KEY"] = secret
@@ -101,7 +102,7 @@ def test_it_refuses_to_start_in_production_without_a_real_secret(
 
 @pytest.mark.parametrize("hosts", ["*", "aid.example.org,*", " , "])
 def test_it_refuses_to_start_in_production_with_any_host_allowed(tmp_path: Path, hosts: str):
-    env = {**_production_env(), "ALLOWED_HOSTS": hosts}
+    env = {**_production_env(tmp_path), "ALLOWED_HOSTS": hosts}
 
     result = _manage(tmp_path, env, "check")
 
@@ -109,7 +110,7 @@ def test_it_refuses_to_start_in_production_with_any_host_allowed(tmp_path: Path,
 
 
 def test_it_refuses_to_start_in_production_with_debug_on(tmp_path: Path):
-    result = _manage(tmp_path, {**_production_env(), "DEBUG": "true"}, "check")
+    result = _manage(tmp_path, {**_production_env(tmp_path), "DEBUG": "true"}, "check")
 
     assert _refusal(result) == "DEBUG must be off in production"
 
@@ -121,12 +122,13 @@ def test_it_refuses_to_start_in_production_with_debug_on(tmp_path: Path):
         ("REDIS_URL", "REDIS_URL is required in production"),
         ("SEALING_KEYS", "SEALING_KEYS is required in production"),
         ("BLIND_INDEX_KEY", "BLIND_INDEX_KEY is required in production"),
+        ("KEY_DIR", "KEY_DIR is required in production"),
     ],
 )
 def test_it_refuses_to_start_in_production_without_its_services(
     tmp_path: Path, missing: str, says: str
 ):
-    env = _production_env()
+    env = _production_env(tmp_path)
     del env[missing]
 
     result = _manage(tmp_path, env, "check")
@@ -152,6 +154,47 @@ def test_it_fails_loudly_on_a_bad_value(tmp_path: Path, env: dict[str, str], say
     result = _manage(tmp_path, env, "check")
 
     assert says in _refusal(result)
+
+
+@pytest.mark.parametrize(
+    "keys, position",
+    [("notakey", "1"), (f"{Fernet.generate_key().decode()},notakey", "2"), ("YWJj", "1")],
+    ids=["not base64", "second of two", "too short"],
+)
+def test_it_refuses_to_start_with_a_sealing_key_that_is_not_a_fernet_key(
+    tmp_path: Path, keys: str, position: str
+):
+    result = _manage(tmp_path, {**_production_env(tmp_path), "SEALING_KEYS": keys}, "check")
+
+    assert _refusal(result) == (
+        f"SEALING_KEYS holds a value that is not a Fernet key (number {position}; url-safe "
+        "base64 of 32 bytes; manage.py new_sealing_key prints one)"
+    )
+
+
+def test_it_refuses_to_start_in_production_with_a_short_blind_index_key(tmp_path: Path):
+    env = {**_production_env(tmp_path), "BLIND_INDEX_KEY": "x" * 31}
+
+    result = _manage(tmp_path, env, "check")
+
+    assert _refusal(result) == "BLIND_INDEX_KEY must be 32+ random characters, not 31"
+
+
+def test_it_refuses_to_start_in_production_with_a_key_dir_it_cannot_write(tmp_path: Path):
+    not_a_directory = tmp_path / "keys-file"
+    not_a_directory.write_text("")
+    env = {**_production_env(tmp_path), "KEY_DIR": str(not_a_directory)}
+
+    result = _manage(tmp_path, env, "check")
+
+    assert _refusal(result) == f"KEY_DIR must be a writable directory: {str(not_a_directory)!r}"
+
+
+def test_it_creates_the_key_dir_owner_only_in_production(tmp_path: Path):
+    result = _manage(tmp_path, _production_env(tmp_path), "check")
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "keys").stat().st_mode & 0o777 == 0o700
 
 
 # Test settings on a shared Redis ------------------------------------------------------------

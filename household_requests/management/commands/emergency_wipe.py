@@ -1,6 +1,7 @@
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from household_requests.retention import contacts_wipe_all
@@ -10,7 +11,9 @@ CONFIRMATION = "WIPE"
 
 class Command(BaseCommand):
     help = (
-        "Destroy every sealed contact (names, phones, addresses, notes) at once. Requests, "
+        "Destroy every sealed contact (names, phones, addresses, notes) at once: overwrite "
+        "every key in KEY_DIR with a fresh one (so no earlier dump or database file can be "
+        "opened), then delete the contacts. Requests, "
         "statistics and inventory stay. This cannot be undone."
     )
 
@@ -29,4 +32,7 @@ class Command(BaseCommand):
             if answer.strip() != CONFIRMATION:
                 raise CommandError("Nothing was destroyed.")
         count = contacts_wipe_all()
-        self.stdout.write(f"destroyed {count} sealed contact(s); inventory is untouched")
+        self.stdout.write(
+            f"destroyed {count} sealed contact(s) and every key in {settings.KEY_DIR}; "
+            "inventory is untouched"
+        )

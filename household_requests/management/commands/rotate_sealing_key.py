@@ -8,9 +8,9 @@ from mutualaid import sealing
 
 class Command(BaseCommand):
     help = (
-        "Re-seal every contact with the first key in SEALING_KEYS. Steps: put a new key "
-        "(manage.py new_sealing_key) first in SEALING_KEYS, restart, run this, then remove "
-        "the old key from SEALING_KEYS."
+        "Re-seal every contact with the first key in SEALING_KEYS (and the current period's "
+        "key in KEY_DIR). Steps: put a new key (manage.py new_sealing_key) first in "
+        "SEALING_KEYS, restart, run this, then remove the old key from SEALING_KEYS."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
