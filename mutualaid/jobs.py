@@ -23,7 +23,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 
 from mutualaid.schedule import JOBS_ON_EVENT, Event
 
@@ -54,13 +54,21 @@ def job(name: str) -> Callable[[Callable[..., Any]], Any]:
                     if pause is None:
                         raise
                     logger.warning("%s: database error, trying again in %d s", name, pause)
-                    close_old_connections()
+                    _drop_broken_connections()
                     time.sleep(pause)
             raise AssertionError("unreachable")
 
         return shared_task(name=name)(run_job)
 
     return declare
+
+
+def _drop_broken_connections() -> None:
+    """Close connections that failed, so the next try opens a fresh one (one inside a
+    transaction, as a test's, is left to its owner)."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
 
 
 def announce(event: Event) -> None:
