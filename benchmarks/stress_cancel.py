@@ -159,7 +159,7 @@ def _stress(request_count: int, seconds: float) -> int:
                                 services.request_cancel(request_id=request_id)
                             else:
                                 services.request_close_unfulfilled(
-                                    request_id=request_id, reason="stress"
+                                    request_id=request_id, reason="other"
                                 )
                             # Still holding the request row: its stops as it finished.
                             stops = set(

@@ -2,21 +2,27 @@
 
 The board, the route page, the API, the driver actions and the reveal all ask here, and
 the claim's conditional UPDATE filters on the same `claimable_by` that the board shows: a
-claim takes a route only while it is on the claimer's board. Each rule is a Q object;
+claim takes a route only while it is on the claimer's board. Contacts show only on a
+route its driver started, and the start's day gate (`may_start_now`) is here too, so a
+claim alone never reveals an address. Each rule is a Q object;
 `via` applies it through a relation (`"route__"` for stops). Outsiders get 404, never a
 hint; inside a driver's reach the services answer 403 or 409.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from deliveries.models import ACTIVE_ROUTE_STATUSES, Driver, Route, RouteStatus, Stop, StopOutcome
+from deliveries.models import Driver, Route, RouteStatus, Stop, StopOutcome
 from deliveries.selectors import with_totals
 from mutualaid.roles import is_driver, is_organizer
-from mutualaid.timeutil import local_today
+from mutualaid.timeutil import local_today, organization_tz
 
 NOTHING = Q(pk__in=[])
 
@@ -62,15 +68,30 @@ def within_reach_of(driver: Driver, via: str = "") -> Q:
     return in_zones_of(driver, via) | held_by(driver, via)
 
 
+def start_opens_at(route: Route) -> dt.datetime:
+    """When a route's driver may start it, and so see its addresses: on its service day,
+    REVEAL_LEAD_MINUTES before its window opens (in the organization's time zone)."""
+    window = dt.datetime.combine(route.service_date, route.window_start, tzinfo=organization_tz())
+    return window - dt.timedelta(minutes=settings.REVEAL_LEAD_MINUTES)
+
+
+def may_start_now(route: Route) -> bool:
+    """The day gate of the one start function (services.route_start): a route starts only
+    on its day, from `start_opens_at`. Claiming shows what the board shows; the addresses
+    come with the start, so claim-and-release cannot harvest them."""
+    return route.service_date == local_today() and timezone.now() >= start_opens_at(route)
+
+
 def revealing_to(driver: Driver, via: str = "") -> Q:
     """Routes whose families' contacts the driver may see: held by a trusted driver,
-    claimed or in progress, in a zone still theirs, day not passed."""
+    started (in progress, which only the day gate of `may_start_now` lets happen) on its
+    day, in a zone still theirs. A claimed route reveals nothing; the day passing ends it."""
     if not driver.trusted:
         return NOTHING
     return (
         held_by(driver, via)
         & in_zones_of(driver, via)
-        & _where(via, status__in=ACTIVE_ROUTE_STATUSES, service_date__gte=local_today())
+        & _where(via, status=RouteStatus.IN_PROGRESS, service_date=local_today())
     )
 
 

@@ -4,6 +4,7 @@ only, claim/release/start, stop completion, and "match now"."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 import django_filters
@@ -18,9 +19,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deliveries import access, selectors, services
-from deliveries.models import Driver, RevealChannel, Route, RouteStatus, Stop, StopOutcome
+from deliveries.models import (
+    Driver,
+    FailureReason,
+    RevealChannel,
+    Route,
+    RouteStatus,
+    Stop,
+    StopOutcome,
+)
 from deliveries.reveal import contacts_reveal
-from household_requests.models import Zone
+from household_requests.models import RequestLine, Zone
 from mutualaid.jobs import announce
 from mutualaid.roles import IsMember, IsOrganizer, acting_user
 from mutualaid.schedule import Event
@@ -34,7 +43,7 @@ def _items(stop: Stop) -> list[dict[str, Any]]:
             "quantity": line.allocated,
             "asked": line.quantity,
         }
-        for line in stop.request.lines.all()
+        for line in stop.request.line_list  # type: ignore[attr-defined]
     ]
 
 
@@ -43,6 +52,7 @@ class StopSerializer(serializers.Serializer[Stop]):
     reference = serializers.CharField(source="request.reference")
     sequence = serializers.IntegerField()
     outcome = serializers.CharField()
+    failure_reason = serializers.CharField()
     items = serializers.SerializerMethodField()
 
     def get_items(self, stop: Stop) -> list[dict[str, Any]]:
@@ -103,12 +113,16 @@ class RouteSerializer(serializers.ModelSerializer[Route]):
         driver = self.context.get("driver")
         return driver is not None and route.driver_id == driver.pk
 
+    @cached_property
+    def _stop_serializer(self) -> StopSerializer:
+        # One for the whole list: a serializer's fields are copied when it is built.
+        return StopSerializer(context=self.context)
+
     def get_stops(self, route: Route) -> list[dict[str, Any]]:
-        stops = list(route.stops.all())
+        stops: list[Stop] = route.stop_list  # type: ignore[attr-defined]
         if not self.context.get("all_stops"):
             stops = [stop for stop in stops if stop.outcome == StopOutcome.PENDING]
-        serializer = StopSerializer(context=self.context)
-        return [serializer.to_representation(stop) for stop in stops]
+        return [self._stop_serializer.to_representation(stop) for stop in stops]
 
 
 class RouteFilter(django_filters.FilterSet):
@@ -135,19 +149,23 @@ def _driver_or_403(request: Request) -> Driver:
 
 
 def _with_stops(routes: QuerySet[Route]) -> QuerySet[Route]:
+    """Routes with `stop_list`, each stop's request with `line_list` (lists, not managers:
+    a list API page builds no queryset per route and per stop)."""
+    lines = RequestLine.objects.select_related("item", "category")
     stops = (
         Stop.objects.select_related("request")
-        .prefetch_related("request__lines__item", "request__lines__category")
+        .prefetch_related(Prefetch("request__lines", queryset=lines, to_attr="line_list"))
         .order_by("sequence", "id")
     )
-    return routes.prefetch_related(Prefetch("stops", queryset=stops)).order_by(
+    return routes.prefetch_related(Prefetch("stops", queryset=stops, to_attr="stop_list")).order_by(
         "service_date", "window_start", "id"
     )
 
 
 class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
     """Board and routes. Contact fields appear only in a route's detail, and only for its
-    assigned driver while the route is claimed or in progress; every reveal is logged."""
+    assigned driver once started on its day (deliveries.access.revealing_to); every reveal
+    is logged."""
 
     permission_classes = [IsMember]
     serializer_class = RouteSerializer
@@ -180,7 +198,7 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
         context["all_stops"] = True
         context["contacts"] = contacts_reveal(
             route=route,
-            stops=list(route.stops.all()),
+            stops=route.stop_list,  # type: ignore[attr-defined]
             user=acting_user(request),
             channel=RevealChannel.API,
         )
@@ -220,11 +238,15 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
 
 class StopCompletionSerializer(serializers.Serializer[Any]):
     outcome = serializers.ChoiceField(choices=[StopOutcome.DELIVERED, StopOutcome.FAILED])
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    # Failed only, and then required (the service checks it); no free text.
+    reason = serializers.ChoiceField(
+        choices=FailureReason.choices, required=False, allow_blank=True, default=""
+    )
 
 
 class StopCompleteView(APIView):
-    """POST `{"outcome": "delivered"|"failed", "note"}` by the route's assigned driver."""
+    """POST `{"outcome": "delivered"|"failed", "reason"}` by the route's assigned driver:
+    `reason` (failed only) is one of FailureReason; free text answers 400."""
 
     permission_classes = [IsMember]
 
@@ -248,7 +270,7 @@ class StopCompleteView(APIView):
             stop_id=stop.pk,
             driver=driver,
             outcome=serializer.validated_data["outcome"],
-            note=serializer.validated_data["note"],
+            reason=serializer.validated_data["reason"],
         )
         return Response(
             {

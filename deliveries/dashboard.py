@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from deliveries.models import ContactReveal, Route, RouteStatus
+from deliveries.models import ContactReveal, DriverAction, DriverActionKind, Route, RouteStatus
 from household_requests.models import OPEN_STATUSES, HouseholdRequest, RequestStatus
 from household_requests.selectors import most_needed
+from household_requests.zones import zone_label
 from inventory.selectors import items_with_stock, lots_expiring_soon
 from mutualaid.timeutil import local_today
 
@@ -36,6 +38,32 @@ class Dashboard:
     delivered_last_30_days: int
     people_fed_last_30_days: int
     reveals_last_7_days: int
+    flagged_drivers: list[FlaggedDriver]
+
+
+@dataclass(frozen=True)
+class FlaggedDriver:
+    user_id: int
+    username: str
+    releases: int
+
+
+def flagged_drivers(days: int = 7) -> list[FlaggedDriver]:
+    """Drivers who released at least DRIVER_FLAG_RELEASES routes in the last `days`: claim
+    and release over and over is how one would look at many routes. One query, grouped in
+    the database (the answer grows with flagged drivers, not with their actions)."""
+    since = timezone.now() - dt.timedelta(days=days)
+    rows = (
+        DriverAction.objects.filter(kind=DriverActionKind.RELEASE, at__gte=since)
+        .values("driver__user_id", "driver__user__username")
+        .annotate(n=Count("id"))
+        .filter(n__gte=settings.DRIVER_FLAG_RELEASES)
+        .order_by("-n", "driver__user__username")
+    )
+    return [
+        FlaggedDriver(row["driver__user_id"], row["driver__user__username"], row["n"])
+        for row in rows
+    ]
 
 
 def _bars(pairs: list[tuple[str, int]]) -> list[Bar]:
@@ -74,7 +102,7 @@ def dashboard() -> Dashboard:
         requests_by_status=_bars(
             [(str(label), by_status.get(value, 0)) for value, label in RequestStatus.choices]
         ),
-        open_by_zone=_bars([(str(name), n) for name, n in open_by_zone]),
+        open_by_zone=_bars([(zone_label(name), n) for name, n in open_by_zone]),
         routes_today=_bars([(str(route_labels[status]), n) for status, n in routes_today]),
         below_target=items_with_stock(below_target=True).count(),
         expiring_soon=lots_expiring_soon().count(),
@@ -86,4 +114,5 @@ def dashboard() -> Dashboard:
         reveals_last_7_days=ContactReveal.objects.filter(
             revealed_at__gte=now - dt.timedelta(days=7)
         ).count(),
+        flagged_drivers=flagged_drivers(),
     )

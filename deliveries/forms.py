@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from deliveries.models import Driver, RouteStatus, StopOutcome
+from deliveries.models import Driver, FailureReason, RouteStatus, StopOutcome
 from household_requests.models import Zone
 from household_requests.request_rules import DAY_CHOICES
 from mutualaid.roles import DRIVER
@@ -22,7 +22,12 @@ class StopOutcomeForm(forms.Form):
             (StopOutcome.FAILED, StopOutcome.FAILED.label),
         ]
     )
-    note = forms.CharField(max_length=300, required=False, strip=True)
+    # Required for "failed" (the service says so); a choice, never free text.
+    reason = forms.ChoiceField(
+        label=_("Why not?"),
+        choices=[("", _("Choose a reason")), *FailureReason.choices],
+        required=False,
+    )
 
 
 class RouteFilterForm(forms.Form):

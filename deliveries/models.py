@@ -89,6 +89,17 @@ class StopOutcome(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled by the family")
 
 
+class FailureReason(models.TextChoices):
+    """Why a stop could not be delivered: a choice, never free text (nothing typed about a
+    household is stored unsealed)."""
+
+    NOBODY_HOME = "nobody_home", _("nobody home")
+    WRONG_ADDRESS = "wrong_address", _("wrong or missing address")
+    UNSAFE = "unsafe", _("unsafe to approach")
+    REFUSED = "refused", _("refused the delivery")
+    OTHER = "other", _("other, or could not reach")
+
+
 class Stop(models.Model):
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
     request = models.ForeignKey(HouseholdRequest, on_delete=models.PROTECT, related_name="stops")
@@ -99,11 +110,17 @@ class Stop(models.Model):
     )
     attempt = models.PositiveSmallIntegerField(default=1)
     completed_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    failure_reason = models.CharField(
+        max_length=16, choices=FailureReason.choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["route_id", "sequence", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="failed") | Q(failure_reason=""),
+                name="stop_reason_only_when_failed",
+            ),
             models.UniqueConstraint(
                 fields=["request"],
                 condition=Q(outcome="pending"),
@@ -129,6 +146,31 @@ class RouteOffer(models.Model):
 
     def __str__(self) -> str:
         return f"offer of route {self.route_id} to {self.driver_id}"
+
+
+class DriverActionKind(models.TextChoices):
+    CLAIM = "claim", _("claim")
+    RELEASE = "release", _("release")
+
+
+class DriverAction(models.Model):
+    """A driver claimed or released a route: counted for the daily limits and to flag a
+    driver who claims and releases over and over (a way to look at many routes)."""
+
+    driver = models.ForeignKey(Driver, on_delete=models.CASCADE, related_name="actions")
+    route = models.ForeignKey(Route, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=8, choices=DriverActionKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["driver", "kind", "at"], name="driver_action_count"),
+            models.Index(fields=["kind", "at"], name="driver_action_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of route {self.route_id} by {self.driver_id}"
 
 
 class RevealChannel(models.TextChoices):

@@ -139,7 +139,7 @@ def plan_routes() -> PlanRun:
     # One INSERT however many stops (see mutualaid.bulk).
     bulk.insert_rows(
         Stop,
-        ["route", "request", "sequence", "load", "outcome", "attempt", "note"],
+        ["route", "request", "sequence", "load", "outcome", "attempt", "failure_reason"],
         [
             (slot.route.pk, request_id, sequence, load, StopOutcome.PENDING.value, 1, "")
             for slot, request_id, sequence, load in placements

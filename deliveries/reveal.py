@@ -1,7 +1,8 @@
 """The one place where a family's contact is unsealed for someone other than the family.
 
-Exactly one person sees it: the driver assigned to the stop's route, while that route is
-claimed or in progress and its day has not passed, for stops still waiting for delivery.
+Exactly one person sees it: the driver assigned to the stop's route, once that driver has
+started the route on its day (deliveries.access.revealing_to; a claim alone shows nothing),
+for stops still waiting for delivery.
 Every reveal is written to the reveal log before the details are returned.
 """
 

@@ -3,6 +3,11 @@
 A claim is decided by one conditional UPDATE whose WHERE is the claimer's board
 (`access.claimable_by`: open, unclaimed, their zone, day not passed): its row count says
 who won, so of many simultaneous claimers exactly one succeeds.
+
+Lock order, everywhere a write here takes more than one kind of row: a route, then its
+stops, then their requests (and household_requests goes on: requests, then stock lots),
+each kind in primary-key order. So a stop's outcome, a driver taken back and the sweeps
+never wait on each other in a circle.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from deliveries import access, selectors
 from deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     Driver,
+    DriverAction,
+    DriverActionKind,
+    FailureReason,
     Route,
     RouteStatus,
     Stop,
@@ -39,6 +47,14 @@ CLAIM_LOST = _("Another driver claimed this route first.")
 NOT_YOURS = _("This route is not assigned to you.")
 NOT_CLAIMED = _("This route is not claimed; nothing to release.")
 CANNOT_START = _("Only a claimed route can be started.")
+NOT_ITS_DAY = _(
+    "A route can be started only on its day, shortly before its window. "
+    "Its names and addresses show once it is started."
+)
+CLAIM_LIMIT = _("You have claimed as many routes as you can today. Try again tomorrow.")
+RELEASE_LIMIT = _("You have released as many routes as you can today. Ask an organizer.")
+REASON_REQUIRED = _("Choose why it could not be delivered.")
+REASON_ONLY_WHEN_FAILED = _("A reason is given only when a stop could not be delivered.")
 STOP_DONE = _("This stop is already done.")
 ROUTE_DAY_PASSED = _("This route's day has passed.")
 ROUTE_NOT_ACTIVE = _("This route is not active.")
@@ -60,11 +76,14 @@ def route_claim(*, route_id: int, driver: Driver) -> Route:
         raise ServiceError(AT_CAP, kind=Kind.REFUSED)
     if Route.objects.filter(pk=route_id, service_date__lt=local_today()).exists():
         raise ServiceError(ROUTE_DAY_PASSED, kind=Kind.CONFLICT)
+    if _actions_today(driver, DriverActionKind.CLAIM) >= settings.DRIVER_CLAIMS_PER_DAY:
+        raise ServiceError(CLAIM_LIMIT, kind=Kind.CONFLICT)
     won = Route.objects.filter(access.claimable_by(driver), pk=route_id).update(
         status=RouteStatus.CLAIMED, driver=driver, claimed_at=_now()
     )
     if won != 1:
         raise ServiceError(CLAIM_LOST, kind=Kind.CONFLICT)
+    DriverAction.objects.create(driver=driver, route_id=route_id, kind=DriverActionKind.CLAIM)
     logger.info("route %s claimed by driver %s", route_id, driver.pk)
     return Route.objects.get(pk=route_id)
 
@@ -78,22 +97,49 @@ def _back_to_board(routes: Q) -> int:
     )
 
 
+def _actions_today(driver: Driver, kind: DriverActionKind) -> int:
+    """The driver's claims (or releases) since midnight in the organization's time zone,
+    counted from the database; the caller holds the driver's row locked."""
+    midnight = dt.datetime.combine(local_today(), dt.time(), tzinfo=organization_tz())
+    return DriverAction.objects.filter(driver=driver, kind=kind, at__gte=midnight).count()
+
+
 @transaction.atomic
 def route_release(*, route_id: int, driver: Driver) -> Route:
-    """Give a claimed, not yet started route back to the board; access ends at once."""
+    """Give a claimed, not yet started route back to the board; access ends at once.
+    At most DRIVER_RELEASES_PER_DAY a day (the driver's row is locked while counting)."""
+    driver = Driver.objects.select_for_update().get(pk=driver.pk)
+    if not Route.objects.filter(
+        access.held_by(driver), pk=route_id, status=RouteStatus.CLAIMED
+    ).exists():
+        raise ServiceError(NOT_CLAIMED, kind=Kind.CONFLICT)
+    if _actions_today(driver, DriverActionKind.RELEASE) >= settings.DRIVER_RELEASES_PER_DAY:
+        raise ServiceError(RELEASE_LIMIT, kind=Kind.CONFLICT)
     if _back_to_board(access.held_by(driver) & Q(pk=route_id)) != 1:
         raise ServiceError(NOT_CLAIMED, kind=Kind.CONFLICT)
+    DriverAction.objects.create(driver=driver, route_id=route_id, kind=DriverActionKind.RELEASE)
     return Route.objects.get(pk=route_id)
 
 
 @transaction.atomic
 def route_start(*, route_id: int, driver: Driver) -> Route:
-    """The driver sets off. Requests on the route are now out for delivery."""
+    """The driver sets off: the one way a route starts, and so the one day gate
+    (`access.may_start_now`: its day, from REVEAL_LEAD_MINUTES before its window). Only
+    then do its families' contacts show. Requests on the route are now out for delivery."""
     if not driver.trusted:
         raise ServiceError(NOT_VETTED, kind=Kind.REFUSED)
-    started = Route.objects.filter(
-        access.held_by(driver), pk=route_id, status=RouteStatus.CLAIMED
-    ).update(status=RouteStatus.IN_PROGRESS, started_at=_now())
+    mine = Route.objects.filter(access.held_by(driver), pk=route_id, status=RouteStatus.CLAIMED)
+    route = mine.first()
+    if route is None:
+        raise ServiceError(CANNOT_START, kind=Kind.CONFLICT)
+    if route.service_date < local_today():
+        raise ServiceError(ROUTE_DAY_PASSED, kind=Kind.CONFLICT)
+    if not access.may_start_now(route):
+        raise ServiceError(NOT_ITS_DAY, kind=Kind.CONFLICT)
+    # The day is part of the UPDATE, so the day passing between the check and here counts.
+    started = mine.filter(service_date=route.service_date).update(
+        status=RouteStatus.IN_PROGRESS, started_at=_now()
+    )
     if started != 1:
         raise ServiceError(CANNOT_START, kind=Kind.CONFLICT)
     request_ids = list(
@@ -112,16 +158,27 @@ class StopResult:
 
 
 @transaction.atomic
-def stop_complete(*, stop_id: int, driver: Driver, outcome: str, note: str = "") -> StopResult:
-    """Record a stop's outcome. Delivered consumes the reserved stock; failed releases it
-    and sends the request back to the queue (or closes it after the last attempt). The
-    stop's contact disappears at once; a route with no stop left completes itself."""
+def stop_complete(*, stop_id: int, driver: Driver, outcome: str, reason: str = "") -> StopResult:
+    """Record a stop's outcome; a failed one takes a reason from FailureReason (never free
+    text). On a claimed route this starts it first, through `route_start` and its day
+    gate. Delivered consumes the reserved stock; failed releases it and sends the request
+    back to the queue (or closes it after the last attempt). The stop's contact disappears
+    at once; a route with no stop left completes itself."""
+    if outcome == StopOutcome.FAILED and reason not in FailureReason.values:
+        raise ServiceError(REASON_REQUIRED, field="reason")
+    if outcome != StopOutcome.FAILED and reason:
+        raise ServiceError(REASON_ONLY_WHEN_FAILED, field="reason")
+    # The route first (the lock order above), then the stop.
+    route_id = Stop.objects.filter(pk=stop_id).values_list("route_id", flat=True).first()
+    if route_id is None:
+        raise Stop.DoesNotExist
+    route = Route.objects.select_for_update().get(pk=route_id)
     stop = (
-        Stop.objects.select_related("route", "request")
+        Stop.objects.select_related("request")
         .select_for_update(of=("self",))
-        .get(pk=stop_id)
+        .get(pk=stop_id, route_id=route_id)
     )
-    route = stop.route
+    stop.route = route
     if route.driver_id != driver.pk:
         raise ServiceError(NOT_YOURS, kind=Kind.REFUSED)
     if not driver.trusted:
@@ -136,9 +193,9 @@ def stop_complete(*, stop_id: int, driver: Driver, outcome: str, note: str = "")
         # The family cancelled (or an organizer closed) after planning: nothing to hand over.
         outcome = StopOutcome.CANCELLED
     stop.outcome = outcome
-    stop.note = note[:300]
+    stop.failure_reason = reason if outcome == StopOutcome.FAILED else ""
     stop.completed_at = _now()
-    stop.save(update_fields=["outcome", "note", "completed_at"])
+    stop.save(update_fields=["outcome", "failure_reason", "completed_at"])
     if outcome == StopOutcome.DELIVERED:
         request_services.request_mark_delivered(request_id=stop.request_id)
     elif outcome == StopOutcome.FAILED:
@@ -216,7 +273,11 @@ def routes_settle_cancelled_stops() -> int:
         request__status__in=OPEN_STATUSES
     )
     route_ids = sorted(set(settled.values_list("route_id", flat=True)))
-    settled.update(outcome=StopOutcome.CANCELLED, completed_at=_now())
+    # Routes before their stops (the lock order above).
+    list(Route.objects.select_for_update().filter(pk__in=route_ids).order_by("pk"))
+    settled.filter(route_id__in=route_ids).update(
+        outcome=StopOutcome.CANCELLED, completed_at=_now()
+    )
     return sum(route_complete_if_done(route_id=route_id) for route_id in route_ids)
 
 
@@ -234,12 +295,3 @@ def routes_take_back(*, driver: Driver) -> int:
     _back_to_board(Q(pk__in=claimed))
     _cancel_routes(started)
     return len(taken)
-
-
-def stop_notes_purge() -> int:
-    """Drivers' free-text notes go with the family's contact when it is purged. Idempotent."""
-    return (
-        Stop.objects.filter(request__contact_purged_at__isnull=False)
-        .exclude(note="")
-        .update(note="")
-    )

@@ -23,11 +23,6 @@ def offer_routes() -> int:
     return offers.routes_offer()
 
 
-@job(schedule.PURGE_STOP_NOTES)
-def purge_stop_notes() -> int:
-    return services.stop_notes_purge()
-
-
 @job(schedule.RELEASE_STALE_CLAIMS)
 def release_stale_claims() -> int:
     """Stale claims go back to the board; unclaimed routes whose day passed are re-planned."""

@@ -4,7 +4,7 @@ page draws."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
 from http import HTTPStatus
@@ -15,11 +15,13 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
 
 from deliveries import access
 from deliveries.models import Stop, StopOutcome
 from household_requests.contacts import Contact
 from household_requests.models import OPEN_STATUSES
+from inventory.models import Item
 from mutualaid.roles import driver_required, is_organizer, member_required
 
 LIST_LIMIT = 200
@@ -66,7 +68,7 @@ class StopRow:
     """What a route page shows of one stop; `contact` only for the assigned driver."""
 
     stop: Stop
-    items: list[tuple[str, int, str]]
+    items: list[tuple[str, int, StrOrPromise]]
     waiting: bool
     contact: Contact | None = None
 
@@ -78,22 +80,26 @@ class StopRow:
         return re.sub(r"[^\d+]", "", self.contact.phone)
 
 
-def stop_items(stop: Stop) -> list[tuple[str, int, str]]:
-    """What to bring: the units set aside for each line (lines and items are prefetched)."""
+def stop_items(
+    stop: Stop, units: Mapping[str, StrOrPromise]
+) -> list[tuple[str, int, StrOrPromise]]:
+    """What to bring: the units set aside for each line (lines and items are prefetched);
+    `units` is each unit's label, looked up once for the page."""
     rows = []
     for line in stop.request.lines.all():
         if line.allocated:
-            unit = line.item.get_unit_display() if line.item is not None else ""
+            unit = units.get(line.item.unit, line.item.unit) if line.item is not None else ""
             rows.append((line.label, line.allocated, unit))
     return rows
 
 
 def stop_rows(stops: list[Stop], contacts: dict[int, Contact] | None = None) -> list[StopRow]:
     contacts = contacts or {}
+    units = dict(Item.Unit.choices)
     return [
         StopRow(
             stop=stop,
-            items=stop_items(stop),
+            items=stop_items(stop, units),
             waiting=stop.outcome == StopOutcome.PENDING and stop.request.status in OPEN_STATUSES,
             contact=contacts.get(stop.pk),
         )

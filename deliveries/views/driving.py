@@ -19,6 +19,7 @@ from deliveries.forms import StopOutcomeForm
 from deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     Driver,
+    FailureReason,
     RevealChannel,
     Route,
     RouteStatus,
@@ -84,9 +85,9 @@ def my_routes(request: HttpRequest, driver: Driver) -> HttpResponse:
 @never_cache  # the page can hold names and addresses: no copy in any cache
 @signed_in_driver(organizers=True)
 def route_page(request: HttpRequest, driver: Driver | None, pk: int) -> HttpResponse:
-    """A route's stops in order. Its assigned driver, while the route is claimed or in
-    progress, also sees each waiting stop's contact (unsealed and logged by the reveal
-    service); everyone else sees reference codes and items only."""
+    """A route's stops in order. Its assigned driver, once started on its day, also sees
+    each waiting stop's contact (unsealed and logged by the reveal service); everyone else,
+    and the driver of a route only claimed, sees reference codes and items only."""
     route = access.route_for_user(request.user, pk)
     stops = selectors.stops_of(route)
     contacts = contacts_reveal(
@@ -100,7 +101,9 @@ def route_page(request: HttpRequest, driver: Driver | None, pk: int) -> HttpResp
             "route": route,
             "rows": stop_rows(stops, contacts),
             "mine": mine,
-            "active": mine and route.status in ACTIVE_ROUTE_STATUSES,
+            "active": mine and route.status == RouteStatus.IN_PROGRESS,
+            "start_opens_at": access.start_opens_at(route),
+            "failure_reasons": FailureReason.choices,
             "loads": sorted(selectors.load_by_category([route.pk]).get(route.pk, {}).items()),
             "can_claim": driver is not None and route.status == RouteStatus.OPEN,
         },
@@ -117,7 +120,7 @@ def route_claim(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse:
         return redirect("deliveries:board")
     messages.success(
         request,
-        _("The route is yours. Names and addresses show on this page until the route is done."),
+        _("The route is yours. Names and addresses show here once you start it on its day."),
     )
     return redirect("deliveries:route", pk=pk)
 
@@ -166,12 +169,12 @@ def stop_complete(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse
     stop = access.stop_for_driver(driver, pk)
     form = StopOutcomeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose delivered or not delivered; notes are 300 characters."))
+        messages.error(request, _("Choose delivered, or not delivered and a reason from the list."))
         return redirect("deliveries:route", pk=stop.route_id)
     outcome = form.cleaned_data["outcome"]
     try:
         result = services.stop_complete(
-            stop_id=stop.pk, driver=driver, outcome=outcome, note=form.cleaned_data["note"]
+            stop_id=stop.pk, driver=driver, outcome=outcome, reason=form.cleaned_data["reason"]
         )
     except ServiceError as error:
         show_error(request, error)

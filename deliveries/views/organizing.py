@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deliveries import access, selectors
-from deliveries.dashboard import dashboard
+from deliveries.dashboard import dashboard, flagged_drivers
 from deliveries.drivers import driver_save
 from deliveries.forms import DriverForm, RevealFilterForm, RouteFilterForm, driver_group_users
 from deliveries.models import ACTIVE_ROUTE_STATUSES, ContactReveal, Driver
@@ -142,6 +142,7 @@ def reveal_log(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "reveals": reveals[:LIST_LIMIT],
             "per_driver": per_driver,
+            "flagged": flagged_drivers(RECENT_DAYS),
             "recent_days": RECENT_DAYS,
             "limit": LIST_LIMIT,
         },

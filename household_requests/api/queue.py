@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from household_requests import services
 from household_requests.models import (
     OPEN_STATUSES,
+    ORGANIZER_CLOSE_REASONS,
     HouseholdRequest,
     RequestLine,
     RequestStatus,
@@ -36,7 +37,8 @@ class RequestLineSerializer(serializers.ModelSerializer[RequestLine]):
 class QueueRequestSerializer(serializers.ModelSerializer[HouseholdRequest]):
     """A request as organizers see it: no name, phone, address or notes, ever."""
 
-    lines = RequestLineSerializer(many=True, read_only=True)
+    # A list, prefetched: no queryset is built per request of a page.
+    lines = RequestLineSerializer(source="line_list", many=True, read_only=True)
 
     class Meta:
         model = HouseholdRequest
@@ -101,7 +103,7 @@ class UrgencySerializer(serializers.Serializer[Any]):
 
 
 class CloseSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=300)
+    reason = serializers.ChoiceField(choices=ORGANIZER_CLOSE_REASONS)
 
 
 class RequestQueueViewSet(viewsets.ReadOnlyModelViewSet[HouseholdRequest]):
@@ -112,7 +114,8 @@ class RequestQueueViewSet(viewsets.ReadOnlyModelViewSet[HouseholdRequest]):
     filterset_class = RequestQueueFilter
 
     def get_queryset(self) -> QuerySet[HouseholdRequest]:
-        return HouseholdRequest.objects.prefetch_related("lines").order_by(
+        lines = Prefetch("lines", queryset=RequestLine.objects.all(), to_attr="line_list")
+        return HouseholdRequest.objects.prefetch_related(lines).order_by(
             "-urgency", "submitted_at", "id"
         )
 

@@ -1,5 +1,5 @@
 """The delivery tests' worlds: one open route in Phillips with the SECRET_* family and the
-two driver personas vetted there; or a route of two families claimed by the driver."""
+two driver personas vetted there; or a route of two families started by the driver."""
 
 from __future__ import annotations
 
@@ -39,8 +39,9 @@ class TwoStops:
 
 @pytest.fixture
 def two_stops(driver: User) -> TwoStops:
-    """A route of two families, claimed by the driver (their only profile: no `world`)."""
+    """A route of two families, started on its day by the driver (their only profile: no
+    `world`)."""
     route = planned_route([contact(), contact(**OTHER_CONTACT)])
-    route_in_state(route, "claimed", make_driver(driver))
+    route_in_state(route, "in_progress", make_driver(driver))
     first, second = route.stops.order_by("sequence")
     return TwoStops(route, first, second)

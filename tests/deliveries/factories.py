@@ -6,6 +6,7 @@ requests, then allocation and route planning, as in production.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from django.contrib.auth.models import User
@@ -18,6 +19,7 @@ from household_requests.allocation import allocate_open_requests
 from household_requests.contacts import Contact
 from household_requests.models import HouseholdRequest, Zone
 from inventory.models import Item
+from mutualaid.timeutil import local_today
 from tests.household_requests.factories import contact, make_zone, submit
 from tests.inventory.factories import ItemFactory, stocked_lot
 
@@ -90,9 +92,23 @@ def make_driver(
     )
 
 
+def on_its_day(route: Route) -> Route:
+    """The clock moves to the route's day, past the start of its window: it is planned
+    for a later day, and a route can be started (its addresses shown) only on its day.
+    No action moves a route's day; the clock does, so the test moves the route instead."""
+    Route.objects.filter(pk=route.pk).update(
+        service_date=local_today(), window_start=dt.time(0, 0), window_end=dt.time(23, 59)
+    )
+    route.refresh_from_db()
+    return route
+
+
 def route_in_state(route: Route, state: str, driver: Driver) -> Route:
-    """Drive `route` (open, as planned) to `state` through the driver's own actions."""
+    """Drive `route` (open, as planned) to `state` through the driver's own actions; a
+    started route (in progress, completed) is moved to today first (`on_its_day`)."""
     assert state in ROUTE_STATES, state
+    if state in ("in_progress", "completed"):
+        on_its_day(route)
     if state != "open":
         services.route_claim(route_id=route.pk, driver=driver)
     if state == "released":

@@ -24,7 +24,7 @@ from deliveries.models import ContactReveal, Route
 from deliveries.reveal import may_see_contacts
 from tests.conftest import api_client_for, page_client
 from tests.deliveries.conftest import DriverWorld
-from tests.deliveries.factories import route_in_state
+from tests.deliveries.factories import on_its_day, route_in_state
 from tests.deliveries.helpers import messages_of, shows_secrets, text_of
 from tests.deliveries.scenario import routed_request
 from tests.household_requests.factories import make_zone
@@ -34,10 +34,11 @@ pytestmark = pytest.mark.django_db
 Answer = str | StrOrPromise
 OK, GONE, ROLE = "ok", "404 not found", "403 wrong role"
 LOST, PASSED, UNVETTED = services.CLAIM_LOST, services.ROUTE_DAY_PASSED, services.NOT_VETTED
-NO_START, UNCLAIMED, INACTIVE = (
+NO_START, UNCLAIMED, INACTIVE, NOT_DAY = (
     services.CANNOT_START,
     services.NOT_CLAIMED,
     services.ROUTE_NOT_ACTIVE,
+    services.NOT_ITS_DAY,
 )
 STATUS_OF: dict[Answer, int] = {
     OK: 200,
@@ -50,6 +51,7 @@ STATUS_OF: dict[Answer, int] = {
     NO_START: 409,
     UNCLAIMED: 409,
     INACTIVE: 409,
+    NOT_DAY: 409,
 }
 
 
@@ -94,6 +96,17 @@ def my_claimed_route_day_passed(world: DriverWorld) -> Route:
     return route
 
 
+def my_claimed_route_on_its_day(world: DriverWorld) -> Route:
+    route = route_in_state(world.route, "claimed", world.driver_profile)
+    return on_its_day(route)
+
+
+def my_started_route_day_passed(world: DriverWorld) -> Route:
+    route = route_in_state(world.route, "in_progress", world.driver_profile)
+    _yesterday(route)
+    return route
+
+
 def my_route_after_leaving_zone(world: DriverWorld) -> Route:
     route_in_state(world.route, "claimed", world.driver_profile)
     driver_save(user=world.driver_profile.user, zones=[])
@@ -129,9 +142,13 @@ CASES = [
     Case(unvetted_driver,             F,    F,   F,      UNVETTED, GONE,     GONE,      GONE),
     Case(route_of_another_driver,     F,    F,   F,      LOST,     GONE,     GONE,      GONE),
     Case(open_route_day_passed,       F,    F,   F,      PASSED,   GONE,     GONE,      GONE),
-    Case(mine("claimed"),             F,    T,   T,      LOST,     OK,       OK,        OK),
+    # Claimed for a later day: nothing revealed, and it cannot start (nor by a stop) yet.
+    Case(mine("claimed"),             F,    T,   F,      LOST,     NOT_DAY,  OK,        NOT_DAY),
+    # Claimed, on its day: still nothing revealed until it is started.
+    Case(my_claimed_route_on_its_day, F,    T,   F,      LOST,     OK,       OK,        OK),
     Case(mine("in_progress"),         F,    T,   T,      LOST,     NO_START, UNCLAIMED, OK),
-    Case(my_claimed_route_day_passed, F,    T,   F,      PASSED,   OK,       OK,        OK),
+    Case(my_started_route_day_passed, F,    T,   F,      PASSED,   NO_START, UNCLAIMED, OK),
+    Case(my_claimed_route_day_passed, F,    T,   F,      PASSED,   PASSED,   OK,        PASSED),
     Case(mine("completed"),           F,    T,   F,      LOST,     NO_START, UNCLAIMED, INACTIVE),
     Case(mine("released"),            T,    T,   F,      OK,       NO_START, UNCLAIMED, GONE),
     Case(my_route_after_leaving_zone, F,    F,   F,      GONE,     GONE,     GONE,      GONE),

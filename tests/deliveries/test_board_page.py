@@ -12,8 +12,8 @@ from deliveries import services
 from deliveries.models import RouteStatus
 from tests.conftest import page_client
 from tests.deliveries.conftest import DriverWorld
-from tests.deliveries.factories import OTHER_CONTACT, make_driver, planned_route
-from tests.deliveries.helpers import assert_no_secret, messages_of, shown, shows_secrets, text_of
+from tests.deliveries.factories import OTHER_CONTACT, make_driver, on_its_day, planned_route
+from tests.deliveries.helpers import assert_no_secret, messages_of, shown, text_of
 from tests.household_requests.factories import contact
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +38,11 @@ def test_it_claims_a_route_from_the_board(world: DriverWorld, driver: User):
 
     assert response.redirect_chain == [(f"/drive/routes/{world.route.pk}/", 302)]
     assert messages_of(response) == [
-        "The route is yours. Names and addresses show on this page until the route is done."
+        "The route is yours. Names and addresses show here once you start it on its day."
     ]
-    assert shows_secrets(text_of(response))  # the route page, now theirs
+    # The route page, now theirs, shows what the board shows until they start on the day.
+    assert_no_secret(text_of(response))
+    assert "Names and addresses show once you start the route." in text_of(response)
     world.route.refresh_from_db()
     assert (world.route.status, world.route.driver) == (RouteStatus.CLAIMED, world.driver_profile)
     assert f"/drive/routes/{world.route.pk}/claim/" not in client.get("/drive/").content.decode()
@@ -101,6 +103,9 @@ def test_it_starts_and_releases_routes_from_the_route_page(
     page = client.get(f"/drive/routes/{world.route.pk}/").content.decode()
     assert f'action="/drive/routes/{world.route.pk}/start/"' in page
     assert f'action="/drive/routes/{world.route.pk}/release/"' in page
+    too_early = client.post(f"/drive/routes/{world.route.pk}/start/", follow=True)
+    assert messages_of(too_early) == [str(services.NOT_ITS_DAY)]
+    on_its_day(world.route)
 
     started = client.post(f"/drive/routes/{world.route.pk}/start/", follow=True)
     released = client.post(f"/drive/routes/{second.pk}/release/", follow=True)

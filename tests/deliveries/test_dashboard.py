@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from deliveries import services
 from deliveries.dashboard import dashboard
 from tests.conftest import api_client_for, page_client
+from tests.deliveries.factories import route_in_state
 from tests.deliveries.helpers import assert_no_secret, text_of
 from tests.deliveries.scenario import make_driver, routed_request
 from tests.querycount import count_queries
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 11
+DASHBOARD_QUERIES = 12
 
 
 def test_it_shows_the_dashboard_to_organizers_only(
@@ -32,7 +32,7 @@ def test_it_shows_the_dashboard_to_organizers_only(
 def test_it_counts_requests_deliveries_and_address_views(organizer: User, driver: User):
     world = routed_request(quantity=2)
     profile = make_driver(driver, world.zone)
-    services.route_claim(route_id=world.route.pk, driver=profile)
+    route_in_state(world.route, "in_progress", profile)
     api = api_client_for(driver)
     api.get(f"/api/v1/routes/{world.route.pk}/")  # one address view
     api.post(f"/api/v1/stops/{world.stop.pk}/complete/", {"outcome": "delivered"}, format="json")

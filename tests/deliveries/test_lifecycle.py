@@ -14,9 +14,10 @@ from deliveries import services
 from deliveries.models import Route, RouteStatus, Stop, StopOutcome
 from deliveries.reveal import may_see_contacts
 from household_requests import allocation
-from household_requests.models import HouseholdRequest, RequestStatus
+from household_requests.models import CloseReason, HouseholdRequest, RequestStatus
 from inventory.models import StockLot
 from tests.conftest import api_client_for
+from tests.deliveries.factories import on_its_day, route_in_state
 from tests.deliveries.scenario import make_driver, routed_request
 from tests.household_requests.factories import make_zone, submit
 from tests.inventory.factories import ItemFactory, donate
@@ -29,8 +30,8 @@ def test_it_cancels_a_started_route_whose_day_passed_and_plans_its_families_agai
 ):
     world = routed_request()
     profile = make_driver(driver, world.zone)
-    services.route_claim(route_id=world.route.pk, driver=profile)
-    services.route_start(route_id=world.route.pk, driver=profile)
+    route_in_state(world.route, "in_progress", profile)
+    world.route.refresh_from_db()
     assert HouseholdRequest.objects.get(pk=world.request.pk).status == "out_for_delivery"
     next_day = world.route.service_date + dt.timedelta(days=1)
 
@@ -57,8 +58,11 @@ def test_it_closes_a_request_after_the_last_failed_attempt_and_frees_its_stock(d
     for attempt in (1, 2):
         stop = Stop.objects.get(request=world.request, outcome=StopOutcome.PENDING)
         services.route_claim(route_id=stop.route_id, driver=profile)
+        on_its_day(stop.route)
         response = client.post(
-            f"/api/v1/stops/{stop.pk}/complete/", {"outcome": "failed"}, format="json"
+            f"/api/v1/stops/{stop.pk}/complete/",
+            {"outcome": "failed", "reason": "nobody_home"},
+            format="json",
         )
         assert response.status_code == 200
         request = HouseholdRequest.objects.get(pk=world.request.pk)
@@ -69,7 +73,8 @@ def test_it_closes_a_request_after_the_last_failed_attempt_and_frees_its_stock(d
             planning.plan_routes()
 
     request = HouseholdRequest.objects.get(pk=world.request.pk)
-    assert request.status == RequestStatus.CLOSED and request.close_reason
+    assert request.status == RequestStatus.CLOSED
+    assert request.close_reason == CloseReason.DELIVERY_FAILED
     lot = StockLot.objects.get(item=world.item)
     assert (lot.on_hand, lot.reserved) == (10, 0)
 

@@ -56,7 +56,7 @@ def test_it_filters_the_route_list(world: DriverWorld, organizer: User):
 def test_it_shows_the_reveal_log_without_contacts(
     world: DriverWorld, organizer: User, driver: User, other_driver: User
 ):
-    route_in_state(world.route, "claimed", world.driver_profile)
+    route_in_state(world.route, "in_progress", world.driver_profile)
     for _ in range(3):
         page_client(driver).get(f"/drive/routes/{world.route.pk}/")
     client = page_client(organizer)

@@ -16,7 +16,7 @@ from inventory.models import StockLot
 from mutualaid.errors import Kind, ServiceError
 from tests.conftest import api_client_for
 from tests.deliveries.conftest import DriverWorld
-from tests.deliveries.factories import make_driver, route_in_state
+from tests.deliveries.factories import make_driver, on_its_day, route_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +72,8 @@ def test_it_starts_and_releases_only_a_claimed_route_of_the_driver(
     assert _post(other_driver, world, "release")[0] == 404
     assert _post(driver, world, "release") == (200, "open")
     _post(driver, world, "claim")
+    assert _post(driver, world, "start") == (409, str(services.NOT_ITS_DAY))
+    on_its_day(world.route)
     assert _post(driver, world, "start") == (200, "in_progress")
     assert _post(driver, world, "release") == (409, str(services.NOT_CLAIMED))
     world.request.refresh_from_db()

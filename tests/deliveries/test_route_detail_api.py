@@ -1,5 +1,6 @@
 """GET /api/v1/routes/<id>/: stops by reference for everyone allowed, contacts only for the
-assigned driver of a claimed or started route, every reveal logged, access ended at once."""
+assigned driver of a route started on its day (a claim alone shows nothing), every reveal
+logged, access ended at once."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_it_reveals_the_contact_only_to_the_assigned_driver_of_an_active_route(
     make_driver(unvetted, world.zone, vetted=False)
     route_in_state(world.route, state, world.driver_profile)
     on_board = state in {"open", "released"}
-    reveals = state in {"claimed", "in_progress"}
+    reveals = state == "in_progress"
     expected_status = {
         "assigned": 200,
         "other": 200 if on_board else 404,  # another driver sees only the open board
@@ -81,15 +82,18 @@ def test_it_answers_404_for_an_unknown_or_malformed_route(
 
 
 def test_it_ends_access_when_a_driver_is_no_longer_vetted(world: DriverWorld, driver: User):
-    route_in_state(world.route, "claimed", world.driver_profile)
+    route_in_state(world.route, "in_progress", world.driver_profile)
     client = api_client_for(driver)
     assert shows_secrets(_detail(client, world)[1])
 
     driver_save(user=driver, vetted=False)
 
+    # Their started route is cancelled (its families planned again); it still names them.
     route = Route.objects.get(pk=world.route.pk)
-    assert route.status == RouteStatus.OPEN and route.driver is None
-    assert client.get(f"/api/v1/routes/{world.route.pk}/").status_code == 404
+    assert route.status == RouteStatus.CANCELLED
+    status, text = _detail(client, world)[:2]
+    assert status == 200
+    assert_no_secret(text)
 
 
 def test_it_ends_access_when_a_driver_leaves_the_zone(world: DriverWorld, driver: User):

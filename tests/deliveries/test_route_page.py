@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 ADDRESSES = (SECRET_ADDRESS, OTHER_CONTACT["address"])
 PERSONAS = ("driver", "other_driver", "organizer", "anonymous")
-REVEALING_STATES = ("claimed", "in_progress")
+REVEALING_STATES = ("in_progress",)
 
 
 def _expected_status(persona: str, state: str) -> int:
@@ -65,7 +65,7 @@ def test_it_reveals_contacts_only_to_the_assigned_driver_of_an_active_route(
 
 
 def test_it_logs_every_view_of_the_route_page(world: DriverWorld, driver: User):
-    route_in_state(world.route, "claimed", world.driver_profile)
+    route_in_state(world.route, "in_progress", world.driver_profile)
     client = page_client(driver)
 
     client.get(f"/drive/routes/{world.route.pk}/")
@@ -78,7 +78,7 @@ def test_it_logs_every_view_of_the_route_page(world: DriverWorld, driver: User):
 
 
 def test_it_builds_call_text_and_map_links_on_the_page(world: DriverWorld, driver: User):
-    route_in_state(world.route, "claimed", world.driver_profile)
+    route_in_state(world.route, "in_progress", world.driver_profile)
 
     body = page_client(driver).get(f"/drive/routes/{world.route.pk}/").content.decode()
 
@@ -89,7 +89,7 @@ def test_it_builds_call_text_and_map_links_on_the_page(world: DriverWorld, drive
 
 def test_it_leaves_out_call_and_text_links_when_they_are_not_safe(driver: User):
     route = planned_route([contact(safe_to_call=False, safe_to_text=False)])
-    route_in_state(route, "claimed", make_driver(driver))
+    route_in_state(route, "in_progress", make_driver(driver))
 
     response = page_client(driver).get(f"/drive/routes/{route.pk}/")
 
@@ -157,9 +157,9 @@ def test_it_reveals_only_the_next_stop_when_so_configured(
 
 def test_it_keeps_the_route_page_query_count_flat_as_stops_grow(driver: User):
     profile = make_driver(driver)
-    small = route_in_state(planned_route([contact()]), "claimed", profile)
+    small = route_in_state(planned_route([contact()]), "in_progress", profile)
     big = route_in_state(
-        planned_route([contact(phone=f"612-555-{n:04d}") for n in range(5)]), "claimed", profile
+        planned_route([contact(phone=f"612-555-{n:04d}") for n in range(5)]), "in_progress", profile
     )
     assert (small.stops.count(), big.stops.count()) == (1, 5)
     client = page_client(driver)

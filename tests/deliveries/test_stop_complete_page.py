@@ -1,4 +1,5 @@
-"""POST /drive/stops/<id>/complete/: delivered or not, with a note; the family's contact
+"""POST /drive/stops/<id>/complete/: delivered, or not with a reason from a list (no free
+text); the family's contact
 goes at once, and the route completes with its last stop."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from deliveries import services
-from deliveries.models import RouteStatus, StopOutcome
+from deliveries.models import FailureReason, RouteStatus, StopOutcome
 from household_requests import services as request_services
 from household_requests.models import RequestStatus
 from tests.conftest import page_client
@@ -39,18 +40,22 @@ def test_it_completes_the_route_with_its_last_stop_and_hides_everything(
     assert_no_secret(text_of(page))
 
 
-def test_it_records_a_failed_stop_with_a_note(two_stops: TwoStops, driver: User):
+def test_it_records_a_failed_stop_with_a_reason_from_the_list(two_stops: TwoStops, driver: User):
     first = two_stops.first
+    client = page_client(driver)
+    form = client.get(f"/drive/routes/{two_stops.route.pk}/")
+    assert 'name="reason" value="nobody_home"' in text_of(form)
+    assert "<textarea" not in text_of(form)
 
-    response = page_client(driver).post(
+    response = client.post(
         f"/drive/stops/{first.pk}/complete/",
-        {"outcome": "failed", "note": "Nobody answered"},
+        {"outcome": "failed", "reason": "nobody_home"},
         follow=True,
     )
 
     assert "Stop 1 marked not delivered." in text_of(response)
     first.refresh_from_db()
-    assert (first.outcome, first.note) == (StopOutcome.FAILED, "Nobody answered")
+    assert (first.outcome, first.failure_reason) == (StopOutcome.FAILED, FailureReason.NOBODY_HOME)
     assert first.request.status == RequestStatus.SUBMITTED
     assert_no_secret(text_of(response))
 
@@ -61,15 +66,19 @@ def test_it_refuses_an_unknown_outcome_and_a_stop_already_done(two_stops: TwoSto
     client = page_client(driver)
 
     odd = client.post(url, {"outcome": "stolen"}, follow=True)
+    free_text = client.post(url, {"outcome": "failed", "reason": "Maria moved"}, follow=True)
+    no_reason = client.post(url, {"outcome": "failed"}, follow=True)
     first.refresh_from_db()
     assert first.outcome == StopOutcome.PENDING
     client.post(url, {"outcome": "delivered"}, follow=True)
-    again = client.post(url, {"outcome": "failed", "note": "oops"}, follow=True)
+    again = client.post(url, {"outcome": "failed", "reason": "other"}, follow=True)
 
-    assert "Choose delivered or not delivered" in text_of(odd)
+    assert "Choose delivered, or not delivered and a reason" in text_of(odd)
+    assert "Choose delivered, or not delivered and a reason" in text_of(free_text)
+    assert messages_of(no_reason) == [str(services.REASON_REQUIRED)]
     assert messages_of(again) == [str(services.STOP_DONE)]
     first.refresh_from_db()
-    assert (first.outcome, first.note) == (StopOutcome.DELIVERED, "")
+    assert (first.outcome, first.failure_reason) == (StopOutcome.DELIVERED, "")
 
 
 def test_it_settles_a_stop_whose_family_cancelled_without_handing_anything_over(

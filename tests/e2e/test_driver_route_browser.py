@@ -1,5 +1,6 @@
-"""A driver on a phone claims a route from the board, sees the stop's address only then,
-and marks it delivered; the address disappears and the stock leaves the shelf."""
+"""A driver on a phone claims a route from the board, sees the stop's address only once they
+start it on its day, and marks it delivered; the address disappears and the stock leaves
+the shelf."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 from deliveries.models import ContactReveal, Route, RouteStatus
 from inventory.models import StockLot
 from tests.conftest import PASSWORD
+from tests.deliveries.factories import on_its_day
 from tests.deliveries.scenario import World, make_driver, routed_request
 from tests.e2e.conftest import OpenPage
 from tests.household_requests.factories import SECRET_ADDRESS, SECRET_NAME
@@ -41,6 +43,11 @@ def test_it_lets_a_driver_claim_see_the_address_and_deliver(driver_phone: Page, 
     assert SECRET_ADDRESS not in page.content()  # the board never shows an address
 
     page.get_by_role("button", name="Claim this route").first.click()
+
+    expect(page.get_by_text("Names and addresses show once you start the route.")).to_be_visible()
+    assert SECRET_ADDRESS not in page.content()  # a claim shows what the board shows
+    on_its_day(world.route)  # the clock reaches the route's day
+    page.get_by_role("button", name="Start route").click()
 
     expect(page.get_by_text(SECRET_ADDRESS)).to_be_visible()
     expect(page.get_by_text(SECRET_NAME)).to_be_visible()

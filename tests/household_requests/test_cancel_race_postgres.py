@@ -9,12 +9,11 @@ request ends holding nothing, finished, on no route, and the books agree.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from deliveries import planning
 from deliveries.models import Stop
@@ -24,32 +23,9 @@ from household_requests.models import Allocation, HouseholdRequest, RequestLine,
 from inventory.models import StockLot
 from tests.household_requests.factories import make_zone, submit
 from tests.inventory.factories import ItemFactory, donate
+from tests.locking import WAIT, InThread, backends_waiting_for_a_row_lock, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-WAIT = 15.0  # seconds; every wait below is bounded
-
-
-class InThread:
-    """Run `call` in its own thread (and so its own database connection)."""
-
-    def __init__(self, call: Callable[[], Any]) -> None:
-        self.result: Any = None
-        self.thread = threading.Thread(target=self._run, args=(call,), daemon=True)
-        self.thread.start()
-
-    def _run(self, call: Callable[[], Any]) -> None:
-        try:
-            self.result = call()
-        except Exception as exc:  # asserted by the test
-            self.result = exc
-        finally:
-            connections.close_all()
-
-    def join(self) -> Any:
-        self.thread.join(timeout=WAIT)
-        assert not self.thread.is_alive(), "still running: a deadlock or a lost wakeup"
-        return self.result
 
 
 class LotHolder:
@@ -71,24 +47,6 @@ class LotHolder:
     def release(self) -> None:
         self.let_go.set()
         self.worker.join()
-
-
-def backends_waiting_for_a_row_lock() -> int:
-    with connection.cursor() as cursor:
-        # Inside a transaction the activity view is a snapshot: take a fresh one.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return int(cursor.fetchone()[0])
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting: {what}"
-        time.sleep(0.02)
 
 
 def _world() -> tuple[StockLot, HouseholdRequest, HouseholdRequest]:
@@ -148,7 +106,7 @@ def test_it_releases_what_an_organizer_closed_while_the_allocator_waited_for_a_l
 
     _finish_during_allocation(
         lot,
-        lambda: services.request_close_unfulfilled(request_id=leaving.pk, reason="moved away"),
+        lambda: services.request_close_unfulfilled(request_id=leaving.pk, reason="moved_away"),
     )
 
     _assert_it_holds_nothing(leaving, staying, RequestStatus.CLOSED)

@@ -7,7 +7,15 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.test import APIClient
 
-from household_requests.models import Channel, HouseholdRequest, RequestStatus, Urgency
+from household_requests import services
+from household_requests.models import (
+    Channel,
+    CloseReason,
+    HouseholdRequest,
+    RequestStatus,
+    Urgency,
+)
+from mutualaid.errors import ServiceError
 from tests.household_requests.factories import (
     SECRET_ADDRESS,
     SECRET_NAME,
@@ -89,15 +97,23 @@ def test_it_filters_the_queue_page(organizer: User):
     assert urgent.reference in body and calm.reference not in body
 
 
-def test_it_closes_a_request_with_a_reason(organizer: User):
+def test_it_closes_a_request_with_a_reason_from_the_list(organizer: User):
     request = submit().request
+    client = page_client(organizer)
+    form = client.get(f"/requests/{request.pk}/").content.decode()
+    assert '<select name="reason"' in form and 'value="moved_away"' in form
+    assert 'value="delivery_failed"' not in form  # set by the deliveries, not chosen
 
-    page_client(organizer).post(
-        f"/requests/{request.pk}/", {"action": "close", "reason": "Moved away"}
-    )
+    typed = client.post(f"/requests/{request.pk}/", {"action": "close", "reason": "Moved away"})
+    request.refresh_from_db()
+    assert typed.status_code == 200 and request.status == RequestStatus.SUBMITTED
+
+    client.post(f"/requests/{request.pk}/", {"action": "close", "reason": "moved_away"})
 
     request.refresh_from_db()
-    assert request.status == RequestStatus.CLOSED and request.close_reason == "Moved away"
+    assert request.status == RequestStatus.CLOSED
+    assert request.close_reason == CloseReason.MOVED_AWAY
+    assert "moved out of the area" in client.get(f"/requests/{request.pk}/").content.decode()
 
 
 def test_it_takes_a_hotline_request_without_showing_it_back(organizer: User):
@@ -153,7 +169,9 @@ def test_it_filters_the_queue_api(organizer_api: APIClient):
     first = submit().request
     second = submit(postal_code="55407").request
     organizer_api.post(f"/api/v1/requests/{second.pk}/urgency/", {"urgency": 2}, format="json")
-    organizer_api.post(f"/api/v1/requests/{first.pk}/close/", {"reason": "dup"}, format="json")
+    organizer_api.post(
+        f"/api/v1/requests/{first.pk}/close/", {"reason": "duplicate"}, format="json"
+    )
 
     def refs(query: str) -> list[str]:
         return [
@@ -168,13 +186,33 @@ def test_it_filters_the_queue_api(organizer_api: APIClient):
     assert organizer_api.get("/api/v1/requests/?status=bogus").status_code == 400
 
 
-def test_it_refuses_closing_without_a_reason(organizer_api: APIClient):
+@pytest.mark.parametrize("reason", ["", "Maria moved to 612-555-0177", "delivery_failed"])
+def test_it_refuses_closing_without_a_reason_from_the_list(organizer_api: APIClient, reason: str):
     pk = submit().request.pk
 
-    response = organizer_api.post(f"/api/v1/requests/{pk}/close/", {"reason": ""}, format="json")
+    response = organizer_api.post(
+        f"/api/v1/requests/{pk}/close/", {"reason": reason}, format="json"
+    )
 
     assert response.status_code == 400 and "reason" in response.json()
     assert HouseholdRequest.objects.get(pk=pk).status == RequestStatus.SUBMITTED
+    with pytest.raises(ServiceError) as refused:
+        services.request_close_unfulfilled(request_id=pk, reason=reason)
+    assert refused.value.field == "reason"
+
+
+def test_it_closes_through_the_api_with_a_reason_from_the_list(organizer_api: APIClient):
+    pk = submit().request.pk
+
+    response = organizer_api.post(
+        f"/api/v1/requests/{pk}/close/", {"reason": "not_reachable"}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["close_reason"]) == (
+        "closed",
+        "not_reachable",
+    )
 
 
 def test_it_serves_zones_to_members_and_lets_organizers_write(

@@ -187,7 +187,7 @@ def test_it_checks_a_request_by_the_request_rules_whoever_calls():
 
 def test_it_refuses_to_cancel_a_finished_request_as_a_conflict():
     submitted = submit()
-    services.request_close_unfulfilled(request_id=submitted.request.pk, reason="Moved away")
+    services.request_close_unfulfilled(request_id=submitted.request.pk, reason="moved_away")
 
     with pytest.raises(ServiceError) as error:
         services.request_cancel(request_id=submitted.request.pk)

@@ -1,6 +1,6 @@
 """End to end with a real worker: donation -> request -> matched and routed by the worker ->
-driver A claims and reads the address, B and the organizer cannot -> delivered -> stock
-and ledger agree."""
+driver A claims, starts on the day and reads the address, B and the organizer cannot ->
+delivered -> stock and ledger agree."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from household_requests.models import HouseholdRequest, RequestStatus
 from inventory.models import StockLot
 from mutualaid.timeutil import local_today
 from tests.conftest import api_client_for
+from tests.deliveries.factories import on_its_day
 from tests.deliveries.scenario import make_driver
 from tests.household_requests.factories import (
     SECRET_ADDRESS,
@@ -73,6 +74,10 @@ def test_it_delivers_a_request_end_to_end(
     a, b = api_client_for(driver), api_client_for(other_driver)
     assert a.post(f"/api/v1/routes/{route.pk}/claim/").status_code == 200
     assert b.post(f"/api/v1/routes/{route.pk}/claim/").status_code == 409
+    # A claim shows what the board shows; the address comes with the start on the day.
+    assert "contact" not in a.get(f"/api/v1/routes/{route.pk}/").json()["stops"][0]
+    on_its_day(route)
+    assert a.post(f"/api/v1/routes/{route.pk}/start/").status_code == 200
 
     seen_by_a = a.get(f"/api/v1/routes/{route.pk}/")
     stop = seen_by_a.json()["stops"][0]

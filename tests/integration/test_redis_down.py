@@ -25,6 +25,7 @@ from deliveries import services as delivery_services
 from deliveries.models import StopOutcome
 from household_requests.models import Channel, HouseholdRequest, RequestStatus
 from tests.conftest import PASSWORD
+from tests.deliveries.factories import on_its_day
 from tests.deliveries.scenario import make_driver, routed_request
 from tests.household_requests.factories import as_form, request_payload
 from tests.integration.conftest import database_url_for
@@ -99,6 +100,7 @@ def test_it_serves_families_drivers_and_organizers_while_redis_is_unreachable(
 ):
     world = routed_request()
     delivery_services.route_claim(route_id=world.route.pk, driver=make_driver(driver, world.zone))
+    on_its_day(world.route)  # so that a stop's outcome may start it
     family = requests.Session()
 
     # The request form: saved, and the family lands on its status page.
@@ -166,7 +168,7 @@ def test_it_serves_families_drivers_and_organizers_while_redis_is_unreachable(
         requests.Session(),
         "POST",
         f"{server.url}/api/v1/stops/{world.stop.pk}/complete/",
-        json={"outcome": "failed"},
+        json={"outcome": "failed", "reason": "nobody_home"},
         headers={"Authorization": f"Token {token_for('dario')}"},
     )
     assert outcome.status_code == 200, outcome.status_code

@@ -110,7 +110,7 @@ WRITES = [
     (
         "post",
         "/api/v1/requests/{request}/close/",
-        {"reason": "x"},
+        {"reason": "duplicate"},
         {DRIVER: 403, NOROLE: 403, ANON: 401},
         (ORG, 200),
     ),
