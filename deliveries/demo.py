@@ -25,6 +25,7 @@ DEMO_LOGINS = [
     ("organizer", "organizer", "demo-organizer-2026"),
     ("driver", "driver", "demo-driver-2026"),
     ("driver2", "driver", "demo-driver-2026"),
+    ("desk", "desk", "demo-desk-2026"),  # the pickup desk only
 ]
 
 # (category, [(item, unit, perishable, shelf life in days, target)])
@@ -36,6 +37,8 @@ CATALOGUE: list[tuple[str, list[tuple[str, str, bool, int, int]]]] = [
             ("Dry black beans, 1 lb", "bag", False, 0, 40),
             ("Canned pinto beans", "can", False, 0, 60),
             ("Canned tomatoes", "can", False, 0, 40),
+            ("Canned chicken, halal", "can", False, 0, 20),
+            ("Canned pork and beans", "can", False, 0, 20),
             ("Masa harina, 4 lb", "bag", False, 0, 20),
             ("Pasta, 1 lb", "box", False, 0, 40),
             ("Cooking oil, 48 oz", "bottle", False, 0, 20),
@@ -113,10 +116,74 @@ CATALOGUE: list[tuple[str, list[tuple[str, str, bool, int, int]]]] = [
     ),
 ]
 
+# Diet tags (inventory.diet) as a label would show them. Medicines stay untagged: gelatin
+# and sugar vary by brand, so they go only to households without a diet that needs a tag.
+_PLANT = ["halal", "vegetarian", "gluten_free", "lactose_free", "nut_free"]
+_PLANT_LOW_SUGAR = [*_PLANT, "diabetic_friendly"]
+_NOT_FOOD = ["not_food"]
+DEMO_DIET_TAGS: dict[str, list[str]] = {
+    "Rice, 5 lb bag": _PLANT,
+    "Dry black beans, 1 lb": _PLANT_LOW_SUGAR,
+    "Canned pinto beans": _PLANT_LOW_SUGAR,
+    "Canned tomatoes": _PLANT_LOW_SUGAR,
+    "Canned chicken, halal": [
+        "halal",
+        "diabetic_friendly",
+        "gluten_free",
+        "lactose_free",
+        "nut_free",
+    ],
+    "Canned pork and beans": ["pork"],
+    "Masa harina, 4 lb": _PLANT,
+    "Pasta, 1 lb": ["halal", "vegetarian", "lactose_free", "nut_free", "gluten"],
+    "Cooking oil, 48 oz": _PLANT_LOW_SUGAR,
+    "Peanut butter": ["halal", "vegetarian", "gluten_free", "lactose_free", "nuts"],
+    "Oatmeal": ["halal", "vegetarian", "diabetic_friendly", "lactose_free", "nut_free"],
+    "Onions, 3 lb": _PLANT_LOW_SUGAR,
+    "Potatoes, 5 lb": _PLANT,
+    "Apples": _PLANT_LOW_SUGAR,
+    "Bananas": _PLANT,
+    "Tomatoes": _PLANT_LOW_SUGAR,
+    "Carrots, 2 lb": _PLANT_LOW_SUGAR,
+    "Milk, 1 gallon": ["halal", "vegetarian", "gluten_free", "nut_free", "milk"],
+    "Eggs": ["halal", "vegetarian", "diabetic_friendly", "gluten_free", "lactose_free", "nut_free"],
+    "Cheese, 1 lb": ["gluten_free", "nut_free", "milk"],
+    "Yogurt, 32 oz": ["gluten_free", "nut_free", "milk"],
+    "Infant formula, powder": ["halal", "gluten_free", "nut_free", "milk"],
+    "Baby cereal": ["halal", "vegetarian", "gluten_free", "lactose_free", "nut_free"],
+    **dict.fromkeys(
+        [
+            "Diapers, size 3",
+            "Diapers, size 5",
+            "Baby wipes",
+            "Toothpaste",
+            "Toothbrushes, 4-pack",
+            "Soap bars, 3-pack",
+            "Shampoo",
+            "Menstrual pads",
+            "Deodorant",
+            "Toilet paper, 12 rolls",
+            "Laundry detergent",
+            "Dish soap",
+            "Trash bags",
+            "Winter coat, adult",
+            "Winter coat, child",
+            "Socks, adult",
+            "Gloves and hats",
+            "Bandages",
+        ],
+        _NOT_FOOD,
+    ),
+}
+
 LOCATIONS = [
     ("St. Mary's church hall", "Side door on 14th St. Pantry shelves in the basement."),
     ("Corner grocery back room", "Ask for Lupe. Cold storage available."),
 ]
+# Public pickup points: (address, opening hours) shown to the families who pick up there.
+PICKUP_POINTS = {
+    "St. Mary's church hall": ("2424 14th Ave S, side door", "Tue and Thu 4-7 pm, Sat 10 am-1 pm"),
+}
 
 ZONES = [
     ("Phillips", ["55404", "55407"]),
@@ -216,11 +283,20 @@ def seed_demo(*, seed: int = 2026) -> None:
                     "perishable": perishable,
                     "target_on_hand": target,
                     "max_per_household": 4 if unit in {"bag", "each", "bottle"} else 6,
+                    "diet_tags": DEMO_DIET_TAGS.get(name, []),
                 },
             )
             items.append((item, shelf_days))
     locations = [
-        Location.objects.get_or_create(name=name, defaults={"notes": notes})[0]
+        Location.objects.get_or_create(
+            name=name,
+            defaults={
+                "notes": notes,
+                "address": PICKUP_POINTS.get(name, ("", ""))[0],
+                "opening_hours": PICKUP_POINTS.get(name, ("", ""))[1],
+                "public_pickup": name in PICKUP_POINTS,
+            },
+        )[0]
         for name, notes in LOCATIONS
     ]
 

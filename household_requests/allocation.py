@@ -7,13 +7,20 @@ inventory's one stock-change path (`lots_change`); `RequestLine.allocated` chang
 through `_add_to_allocated`. Concurrent allocators take turns (`take_turn`); the row locks
 and the database's check constraints make double reservation impossible even without it.
 
+Diet: a line gets only items that suit its household's dietary needs
+(`inventory.diet.item_suits`, the one rule table). A category line picks among the items of
+the category that suit; a line naming an item that does not suit gets nothing and stays
+open (never swapped for another item), so it shows 0 set aside on the family's status page
+and in the queue, and counts on the "most needed" list. The tags come with the item rows
+already read, so the query count is the same.
+
 Lock order, the one order every writer of requests and stock follows (so no two of them
 can deadlock, and a finished request never holds stock):
 
 1. the allocator's or the planner's turn (`mutualaid.locks`, an advisory lock);
 2. household request rows, in pk order (`allocate_open_requests`, `request_cancel`,
    `request_close_unfulfilled`, `request_mark_failed`, `request_mark_delivered`,
-   `plan_routes`);
+   `plan_routes`, the pickup desk's `request_hand_over`, `pickups_release_uncollected`);
 3. allocation rows, in pk order (the releases and the hand-over below);
 4. stock lots, in pk order (`inventory.services.lots_change`).
 
@@ -34,6 +41,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -45,6 +53,7 @@ from household_requests.models import (
     RequestStatus,
 )
 from inventory import services as inventory
+from inventory.diet import item_suits
 from inventory.models import Item, StockLot, StockMovement
 from mutualaid import bulk
 from mutualaid.locks import Turn, take_turn
@@ -92,6 +101,7 @@ def _lock_open_lines() -> list[RequestLine]:
             "request__urgency",
             "request__submitted_at",
             "request__status",
+            "request__dietary_needs",
         )
         .order_by("request_id", "id")
     )
@@ -117,11 +127,16 @@ def allocate_open_requests() -> AllocationRun:
     if not lines:
         return AllocationRun(0, 0, 0)
     category_ids = {line.category_id for line in lines if line.category_id}
-    item_category = dict(
-        Item.objects.filter(active=True)
+    item_rows = [
+        *Item.objects.filter(active=True)
         .filter(pk__in={line.item_id for line in lines if line.item_id})
-        .values_list("pk", "category_id")
-    ) | dict(Item.objects.filter(category_id__in=category_ids).values_list("pk", "category_id"))
+        .values_list("pk", "category_id", "diet_tags"),
+        *Item.objects.filter(category_id__in=category_ids).values_list(
+            "pk", "category_id", "diet_tags"
+        ),
+    ]
+    item_category = {pk: category_id for pk, category_id, _tags in item_rows}
+    item_tags = {pk: tags for pk, _category_id, tags in item_rows}
     lots = inventory.lots_available_for_update(
         item_ids=list(item_category), usable_on=earliest_delivery_day()
     )
@@ -135,8 +150,19 @@ def allocate_open_requests() -> AllocationRun:
     reservations: dict[int, int] = defaultdict(int)
     new_allocations: list[Allocation] = []
     filled: dict[int, int] = {}
+    # The lots a line may draw from, per (needs, item or category): most households have
+    # no needs and share the unfiltered lists.
+    suitable: dict[tuple[frozenset[str], int | None, int | None], list[StockLot]] = {}
     for line in lines:
-        candidates = by_item[line.item_id] if line.item_id else by_category[line.category_id or 0]
+        needs = frozenset(line.request.dietary_needs or ())
+        pool = by_item[line.item_id] if line.item_id else by_category[line.category_id or 0]
+        if needs:
+            key = (needs, line.item_id, line.category_id)
+            if key not in suitable:
+                suitable[key] = [lot for lot in pool if item_suits(needs, item_tags[lot.item_id])]
+            candidates = suitable[key]
+        else:
+            candidates = pool
         wanted = need = line.quantity - line.allocated
         for lot in candidates:
             if need == 0:
@@ -214,8 +240,11 @@ def allocations_release_for_lots(*, lot_ids: list[int], reason: str) -> list[int
 
 
 @transaction.atomic
-def allocations_consume_for_request(*, request_id: int, reason: str) -> int:
-    """Hand over everything reserved for this request. Idempotent: consumed rows stay."""
+def allocations_consume_for_request(
+    *, request_id: int, reason: str, actor: User | None = None
+) -> int:
+    """Hand over everything reserved for this request (`actor`: who, in the stock ledger).
+    Idempotent: consumed rows stay."""
     allocations = list(
         Allocation.objects.select_for_update()
         .filter(line__request_id=request_id, consumed_at__isnull=True)
@@ -226,7 +255,10 @@ def allocations_consume_for_request(*, request_id: int, reason: str) -> int:
         consumptions[allocation.lot_id] += allocation.quantity
     if consumptions:
         inventory.lots_change(
-            kind=StockMovement.Kind.DISTRIBUTED, quantities=consumptions, reason=reason
+            kind=StockMovement.Kind.DISTRIBUTED,
+            quantities=consumptions,
+            reason=reason,
+            actor=actor,
         )
         Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(
             consumed_at=timezone.now()

@@ -71,6 +71,24 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("hotline")
 
 
+class CloseReason(models.TextChoices):
+    """Why a request was closed unfulfilled: a choice, never free text."""
+
+    NO_LONGER_NEEDED = "no_longer_needed", _("no longer needed")
+    MOVED_AWAY = "moved_away", _("moved out of the area")
+    DUPLICATE = "duplicate", _("duplicate of another request")
+    CANNOT_SUPPLY = "cannot_supply", _("we cannot supply it")
+    NOT_REACHABLE = "not_reachable", _("could not reach the family")
+    DELIVERY_FAILED = "delivery_failed", _("could not be delivered after repeated attempts")
+    OTHER = "other", _("other")
+
+
+# What an organizer may choose; DELIVERY_FAILED is set by the deliveries themselves.
+ORGANIZER_CLOSE_REASONS = [
+    (value, label) for value, label in CloseReason.choices if value != CloseReason.DELIVERY_FAILED
+]
+
+
 class HouseholdRequest(models.Model):
     reference = models.CharField(max_length=9, unique=True)
     # SHA-256 of the status-link secret; the secret itself is only in the family's link.
@@ -84,7 +102,10 @@ class HouseholdRequest(models.Model):
     infants = models.PositiveSmallIntegerField(default=0)
     dietary_needs = models.JSONField(default=list, blank=True)
     preferred_days = models.JSONField(default=list, blank=True)
-    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="requests")
+    # None only for a pickup from outside every zone: counted apart as "outside the zones".
+    zone = models.ForeignKey(
+        Zone, null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
+    )
     fulfilment = models.CharField(
         max_length=10, choices=Fulfilment.choices, default=Fulfilment.DELIVERY
     )
@@ -97,7 +118,7 @@ class HouseholdRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     possible_duplicate = models.BooleanField(default=False)
-    close_reason = models.CharField(max_length=300, blank=True)
+    close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
     # Set by route planning so the family's status page can say when to expect us.
     planned_for = models.DateField(null=True, blank=True)
@@ -120,6 +141,10 @@ class HouseholdRequest(models.Model):
             models.CheckConstraint(
                 condition=~Q(fulfilment="pickup") | Q(pickup_location__isnull=False),
                 name="request_pickup_has_location",
+            ),
+            models.CheckConstraint(
+                condition=Q(fulfilment="pickup") | Q(zone__isnull=False),
+                name="request_delivery_has_zone",
             ),
         ]
         indexes = [models.Index(fields=["status", "zone"], name="request_status_zone")]

@@ -13,6 +13,7 @@ from household_requests.contacts import Contact
 from household_requests.models import Fulfilment, Zone
 from household_requests.request_rules import Known, Problem, Reading
 from inventory.models import Category, Item, Location
+from inventory.selectors import pickup_points
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ def _known(
         zone_found=zone is not None and zone.active,
         item_limits={item.pk: item.max_per_household for item in items if item.active},
         categories=frozenset(category.pk for category in categories),
-        pickup_places=frozenset([place.pk] if place is not None and place.active else []),
+        pickup_places=frozenset(
+            [place.pk] if place is not None and place.active and place.public_pickup else []
+        ),
     )
 
 
@@ -89,7 +92,7 @@ def check_request(values: Mapping[str, Any], *, language: str) -> CheckedRequest
         {line.category for line in reading.lines if line.category is not None}
     )
     place_key = clean.get("pickup_location")
-    place = Location.objects.filter(active=True, pk=place_key).first() if place_key else None
+    place = pickup_points().filter(pk=place_key).first() if place_key else None
     known = _known(zone, items.values(), categories.values(), place)
     problems = reading.problems + request_rules.check_known(reading, known)
     if problems:

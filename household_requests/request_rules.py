@@ -21,6 +21,8 @@ from django.db.models.enums import TextChoices
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from mutualaid.hotline import hotline_line
+
 MAX_PEOPLE_PER_GROUP = 20  # adults, children and infants, each
 MAX_LINES = 200  # more things than one household asks for; counted before any lookup
 CATEGORY_LINE_MAX = 100  # "any item of a category": items have their own household limit
@@ -79,7 +81,13 @@ CHOOSE_FROM_LIST = _("Please choose one of the options.")
 PLAIN_TEXT_ONLY = _("Please use only letters, numbers and simple punctuation.")
 HOUSEHOLD_EMPTY = _("Tell us how many people live in your home (at least one).")
 UNKNOWN_POSTAL_CODE = _(
-    "We do not deliver to this postal code yet. Please check it, or call the hotline."
+    "We do not deliver to this postal code yet. Please check it, choose pickup, or call the "
+    "hotline."
+)
+# The same, with the hotline's number and hours from configuration (mutualaid.hotline).
+UNKNOWN_POSTAL_CODE_CALL = _(
+    "We do not deliver to this postal code yet. Please check it, choose pickup, or call the "
+    "hotline: %(hotline)s."
 )
 BAD_PHONE = _("Please enter a phone number with 7 to 15 digits.")
 ADDRESS_REQUIRED = _("Please tell us where to deliver, or choose pickup.")
@@ -418,8 +426,13 @@ def read_request(values: Mapping[str, Any]) -> Reading:
 def check_known(reading: Reading, known: Known) -> list[Problem]:
     """The values that name something in the database, against what it holds."""
     checked = Reading()
-    if "postal_code" in reading.values and not known.zone_found:
-        checked.fail("postal_code", UNKNOWN_POSTAL_CODE)
+    # Pickup is open to any postal code (such a request has no zone); delivery is not.
+    delivery = reading.values.get("fulfilment") != Fulfilment.PICKUP
+    if "postal_code" in reading.values and not known.zone_found and delivery:
+        if hotline := hotline_line():
+            checked.fail("postal_code", UNKNOWN_POSTAL_CODE_CALL, hotline=hotline)
+        else:
+            checked.fail("postal_code", UNKNOWN_POSTAL_CODE)
     place = reading.values.get("pickup_location")
     if place is not None and place not in known.pickup_places:
         checked.fail("pickup_location", CHOOSE_FROM_LIST)

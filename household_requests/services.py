@@ -29,7 +29,9 @@ from household_requests.contacts import (
 )
 from household_requests.models import (
     OPEN_STATUSES,
+    ORGANIZER_CLOSE_REASONS,
     Channel,
+    CloseReason,
     Fulfilment,
     HouseholdRequest,
     RequestLine,
@@ -52,7 +54,7 @@ STATUS_SECRET_BYTES = 24  # 192 bits
 
 CANNOT_CANCEL = _("This request was already finished and can no longer be cancelled.")
 CANNOT_UPDATE = _("This request is finished; its contact details can no longer change.")
-CLOSE_REASON_REQUIRED = _("Say why the request is closed.")
+CLOSE_REASON_REQUIRED = _("Choose why the request is closed from the list.")
 NOT_OPEN = _("Only open requests can be changed.")
 
 
@@ -109,7 +111,6 @@ def request_submit(
     reading, zone = request_check.read_input(data)
     if reading.problems:
         raise _refusal(reading.problems[0])
-    assert zone is not None
     for _attempt in range(5):
         reference = new_reference()
         try:
@@ -124,7 +125,7 @@ def request_submit(
 def _submit(
     data: RequestInput,
     reading: Reading,
-    zone: Zone,
+    zone: Zone | None,
     channel: str,
     entered_by: User | None,
     reference: str,
@@ -190,7 +191,7 @@ def _finish(request: HouseholdRequest, status: RequestStatus, reason: str = "") 
     request.finished_at = now
     request.updated_at = now
     if reason:
-        request.close_reason = reason[:300]
+        request.close_reason = reason
     request.save(update_fields=["status", "finished_at", "updated_at", "close_reason"])
 
 
@@ -230,9 +231,10 @@ def request_set_urgency(*, request_id: int, urgency: int) -> HouseholdRequest:
 
 @transaction.atomic
 def request_close_unfulfilled(*, request_id: int, reason: str) -> HouseholdRequest:
-    """Organizer closes a request that will not be filled. Idempotent once closed.
-    Locks as `request_cancel` does: a closed request holds no stock."""
-    if not reason.strip():
+    """Organizer closes a request that will not be filled, for a reason from the list
+    (ORGANIZER_CLOSE_REASONS; never free text). Idempotent once closed. Locks as
+    `request_cancel` does: a closed request holds no stock."""
+    if reason not in dict(ORGANIZER_CLOSE_REASONS):
         raise ServiceError(CLOSE_REASON_REQUIRED, field="reason")
     request = _lock(request_id)
     if request.status == RequestStatus.CLOSED:
@@ -245,7 +247,7 @@ def request_close_unfulfilled(*, request_id: int, reason: str) -> HouseholdReque
 
 # Called by deliveries -----------------------------------------------------------------
 
-DELIVERY_FAILED_REASON = "could not be delivered after repeated attempts"
+DELIVERY_FAILED_REASON = CloseReason.DELIVERY_FAILED
 
 
 def requests_schedule(*, request_ids: list[int], planned_for: dt.date) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from household_requests import allocation, audit, retention
+from household_requests import allocation, audit, pickup_hold, retention
 from mutualaid import schedule
 from mutualaid.jobs import announce, job
 from mutualaid.schedule import Event
@@ -58,3 +58,11 @@ def ledger_audit() -> int:
         logger.error("stock books disagree: %s", finding)
     logger.info("ledger audit: %d problem(s)", len(findings))
     return len(findings)
+
+
+@job(schedule.RELEASE_UNCOLLECTED_PICKUPS)
+def release_uncollected_pickups() -> int:
+    """Give back the stock of pickups not collected within PICKUP_HOLD_DAYS (the request
+    returns to the queue, or closes after repeated misses). Idempotent. The release itself
+    announces the freed stock, so matching runs again."""
+    return pickup_hold.pickups_release_uncollected()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from household_requests import views
+from household_requests import views, views_desk
 
 app_name = "household_requests"
 
@@ -13,6 +13,8 @@ urlpatterns = [
         name="status_cancel",
     ),
     path("needed/", views.most_needed, name="most_needed"),
+    path("desk/", views_desk.desk_page, name="desk"),
+    path("desk/hand-over/", views_desk.desk_hand_over, name="desk_hand_over"),
     path("requests/", views.queue, name="queue"),
     path("requests/export.csv", views.queue_csv, name="queue_csv"),
     path("requests/hotline/", views.hotline_form, name="hotline"),

@@ -5,9 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from household_requests.models import Zone, ZonePostalCode
 from household_requests.request_rules import normalize_postal_code
+
+# A pickup from a postal code outside every zone has no zone; pages, the dashboard and the
+# exports count those apart under this name.
+OUTSIDE_ZONES = _("outside the zones")
+
+
+def zone_label(name: str | None) -> str:
+    """A zone's name, or "outside the zones" for a request without one."""
+    return name if name else str(OUTSIDE_ZONES)
 
 
 @transaction.atomic

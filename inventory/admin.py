@@ -2,7 +2,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from inventory.forms import ItemForm
 from inventory.models import (
     Category,
     Donation,
@@ -22,15 +24,30 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin[Item]):
-    list_display = ["name", "category", "unit", "perishable", "target_on_hand", "active"]
+    # The catalogue page's form: diet tags as checkboxes, checked by `inventory.diet`.
+    form = ItemForm
+    list_display = [
+        "name",
+        "category",
+        "unit",
+        "perishable",
+        "target_on_hand",
+        "diet",
+        "active",
+    ]
     list_filter = ["category", "perishable", "active"]
     list_select_related = ["category"]
     search_fields = ["name"]
 
+    @admin.display(description=_("Diet tags"))
+    def diet(self, item: Item) -> str:
+        return ", ".join(item.diet_labels) or str(_("not tagged"))
+
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin[Location]):
-    list_display = ["name", "active"]
+    list_display = ["name", "public_pickup", "active"]
+    list_filter = ["public_pickup", "active"]
 
 
 class DonationLineInline(admin.TabularInline[DonationLine, Donation]):

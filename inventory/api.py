@@ -14,8 +14,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory import selectors, services
+from inventory.diet import DietTag, read_diet_tags
 from inventory.forms import MAX_LINE_QUANTITY
-from inventory.models import ITEM_FIELDS, Category, Donation, DonationLine, Item, Location, StockLot
+from inventory.models import (
+    ITEM_FIELDS,
+    LOCATION_FIELDS,
+    Category,
+    Donation,
+    DonationLine,
+    Item,
+    Location,
+    StockLot,
+)
 from mutualaid.roles import IsOrganizer, OrganizerWritesMembersRead, acting_user
 
 MAX_LINES_PER_DONATION = 200
@@ -28,7 +38,19 @@ class CategorySerializer(serializers.ModelSerializer[Category]):
         fields = ["id", "name", "sort_order"]
 
 
+class DietTagsField(serializers.ListField):
+    """A list of `inventory.diet.DietTag` values; an unknown or clashing tag is a 400 whose
+    one message names it (read by `read_diet_tags`, as the catalogue page and admin do)."""
+
+    child = serializers.ChoiceField(choices=DietTag.choices)
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        return read_diet_tags(data)
+
+
 class ItemSerializer(serializers.ModelSerializer[Item]):
+    diet_tags = DietTagsField(required=False)
+
     class Meta:
         model = Item
         fields = ["id", *ITEM_FIELDS]
@@ -37,7 +59,7 @@ class ItemSerializer(serializers.ModelSerializer[Item]):
 class LocationSerializer(serializers.ModelSerializer[Location]):
     class Meta:
         model = Location
-        fields = ["id", "name", "notes", "active"]
+        fields = ["id", *LOCATION_FIELDS]
 
 
 class DonationLineSerializer(serializers.ModelSerializer[DonationLine]):

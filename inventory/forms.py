@@ -9,7 +9,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import ITEM_FIELDS, Category, Item, Location
+from inventory.diet import DietTag, read_diet_tags
+from inventory.models import ITEM_FIELDS, LOCATION_FIELDS, Category, Item, Location
 from mutualaid.timeutil import local_today
 
 MAX_LINE_QUANTITY = 100_000
@@ -146,15 +147,29 @@ class CategoryForm(forms.ModelForm[Category]):
 
 
 class ItemForm(forms.ModelForm[Item]):
+    diet_tags = forms.MultipleChoiceField(
+        label=_("Diet tags"),
+        choices=DietTag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Tick what the label shows. An untagged item is never given to a household "
+            "that asked for halal, vegetarian, diabetic, gluten free or nut free food."
+        ),
+    )
+
     class Meta:
         model = Item
         fields = ITEM_FIELDS
+
+    def clean_diet_tags(self) -> list[str]:
+        return read_diet_tags(self.cleaned_data["diet_tags"])
 
 
 class LocationForm(forms.ModelForm[Location]):
     class Meta:
         model = Location
-        fields = ["name", "notes", "active"]
+        fields = LOCATION_FIELDS
 
 
 class AdjustForm(forms.Form):

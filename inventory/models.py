@@ -9,6 +9,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from inventory.diet import diet_tag_labels, validate_diet_tags
+
 
 class Category(models.Model):
     name = models.CharField(max_length=80, unique=True)
@@ -30,6 +32,7 @@ ITEM_FIELDS = [
     "perishable",
     "target_on_hand",
     "max_per_household",
+    "diet_tags",
     "active",
 ]
 
@@ -57,6 +60,19 @@ class Item(models.Model):
     max_per_household = models.PositiveIntegerField(
         default=10, help_text="Most units one household may ask for in one request."
     )
+    # A list of `inventory.diet.DietTag` values (a plain JSON list works on SQLite and
+    # PostgreSQL alike, and allocation reads it with the item row it already fetches).
+    # Empty: nothing is known, so the item goes to no household whose need must be tagged.
+    diet_tags = models.JSONField(
+        "diet tags",
+        default=list,
+        blank=True,
+        validators=[validate_diet_tags],
+        help_text=(
+            "Which diets this item suits, and what it contains. Untagged items are "
+            "never given to a household whose need must be tagged (halal, ...)."
+        ),
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -65,10 +81,30 @@ class Item(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def diet_labels(self) -> list[str]:
+        """The item's diet tags as the active language says them."""
+        return diet_tag_labels(self.diet_tags)
+
+
+# What an organizer edits of a location, on the catalogue page and through the API alike.
+LOCATION_FIELDS = ["name", "notes", "address", "opening_hours", "public_pickup", "active"]
+
 
 class Location(models.Model):
+    """A place that holds stock. A public pickup point is one families may be sent to: its
+    name, address and opening hours are shown on their status page (the pantry's, never a
+    family's)."""
+
     name = models.CharField(max_length=120, unique=True)
     notes = models.CharField(max_length=500, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    opening_hours = models.CharField(
+        max_length=200, blank=True, help_text="When families can pick up, e.g. Tue and Thu 4-7 pm."
+    )
+    public_pickup = models.BooleanField(
+        default=False, help_text="Offer this place to families who choose pickup."
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

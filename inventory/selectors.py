@@ -8,10 +8,15 @@ from dataclasses import dataclass
 from django.db.models import Count, F, IntegerField, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from inventory.models import Category, Item, StockLot
+from inventory.models import Category, Item, Location, StockLot
 from mutualaid.timeutil import local_today
 
 EXPIRING_SOON_DAYS = 7
+
+
+def pickup_points() -> QuerySet[Location]:
+    """The places families may choose for pickup: active and flagged public."""
+    return Location.objects.filter(active=True, public_pickup=True).order_by("name")
 
 
 def lots_with_details() -> QuerySet[StockLot]:

@@ -1,4 +1,8 @@
-"""Roles are groups: organizer and driver. One place decides who may do what.
+"""Roles are groups: organizer, driver and desk. One place decides who may do what.
+
+A desk volunteer hands over pickups at the pickup desk and sees nothing else: desk is
+not a "member" role (members read the catalogue and the board). Organizers may use the
+desk too.
 
 Pages: anonymous -> login redirect, wrong role -> 403. API: anonymous -> 401, wrong
 role -> 403. Objects a user may not see answer 404 through the apps' selectors.
@@ -20,7 +24,10 @@ from rest_framework.views import APIView
 
 ORGANIZER = "organizer"
 DRIVER = "driver"
-ROLES = (ORGANIZER, DRIVER)
+DESK = "desk"
+ROLES = (ORGANIZER, DRIVER, DESK)
+# Roles that see the network's catalogue, board and routes; a desk volunteer does not.
+MEMBER_ROLES = frozenset({ORGANIZER, DRIVER})
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -48,7 +55,12 @@ def is_driver(user: AnyUser) -> bool:
 
 
 def is_member(user: AnyUser) -> bool:
-    return bool(role_names(user))
+    return bool(role_names(user) & MEMBER_ROLES)
+
+
+def is_desk(user: AnyUser) -> bool:
+    """May hand over pickups at the desk: a desk volunteer or an organizer."""
+    return bool(role_names(user) & {DESK, ORGANIZER})
 
 
 def acting_user(request: HttpRequest | Request) -> User:
@@ -61,7 +73,11 @@ def acting_user(request: HttpRequest | Request) -> User:
 
 def role_context(request: HttpRequest) -> dict[str, bool]:
     user = getattr(request, "user", AnonymousUser())
-    return {"is_organizer": is_organizer(user), "is_driver": is_driver(user)}
+    return {
+        "is_organizer": is_organizer(user),
+        "is_driver": is_driver(user),
+        "is_desk": is_desk(user),
+    }
 
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
@@ -85,6 +101,7 @@ def _role_required(check: Callable[[AnyUser], bool]) -> Callable[[ViewFunc], Vie
 organizer_required = _role_required(is_organizer)
 driver_required = _role_required(is_driver)
 member_required = _role_required(is_member)
+desk_required = _role_required(is_desk)
 
 
 class IsOrganizer(permissions.BasePermission):

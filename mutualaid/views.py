@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from mutualaid.roles import is_driver, is_organizer
+from mutualaid.roles import is_desk, is_driver, is_organizer
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -19,6 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("deliveries:dashboard")
     if is_driver(request.user):
         return redirect("deliveries:board")
+    if is_desk(request.user):
+        return redirect("household_requests:desk")
     return render(request, "mutualaid/home.html")
 
 

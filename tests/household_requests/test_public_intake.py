@@ -48,7 +48,8 @@ def test_it_accepts_a_request_and_shows_the_reference_and_private_link(client: C
     assert "Save new details" not in body and "Cancel my request" in body
     assert SECRET_ADDRESS not in body and SECRET_NAME not in body
     assert [(line.item_id, line.quantity) for line in RequestLine.objects.all()] == [(rice.pk, 2)]
-    assert request.zone.name == "Phillips" and request.channel == Channel.WEB
+    assert request.zone is not None and request.zone.name == "Phillips"
+    assert request.channel == Channel.WEB
 
 
 def test_it_pretends_to_accept_a_bot_and_stores_nothing(client: Client, rice: Item):

@@ -44,6 +44,7 @@ class LocationFactory(factory.django.DjangoModelFactory[Location]):
         model = Location
 
     name = factory.Sequence(lambda n: f"Location {n}")
+    public_pickup = True  # offered to families for pickup; tests of the flag say False
 
 
 Line = tuple[Item, int] | tuple[Item, int, dt.date | None]

@@ -13,7 +13,7 @@ from mutualaid.roles import ROLES
 
 
 class Command(BaseCommand):
-    help = "Add a member (or reset their password) with a role: organizer or driver."
+    help = "Add a member (or reset their password) with a role: organizer, driver or desk."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")

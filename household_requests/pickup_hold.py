@@ -1,0 +1,115 @@
+"""How long a pickup's items stay set aside, and what happens when nobody comes.
+
+Items are held PICKUP_HOLD_DAYS from when they were first set aside, to the end of that
+day in the network's time zone (the family's page says "by <day>"). A pickup not
+collected by then is treated as a missed visit, the way a failed delivery is
+(`services.request_mark_failed`): its stock goes back to the shelves and the request goes
+back to the queue, to be matched again with a new date, so a family kept away one week
+(illness, fear of going out) is not dropped; a second miss (MAX_DELIVERY_ATTEMPTS) closes
+it, so the stock of a family that never comes does not churn forever. Either way the
+family's status page says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from household_requests import services
+from household_requests.models import (
+    CloseReason,
+    Fulfilment,
+    HouseholdRequest,
+    RequestStatus,
+)
+from mutualaid.timeutil import organization_tz
+
+
+def _set_aside_since() -> Min:
+    """When the oldest unconsumed allocation of a request was made."""
+    return Min(
+        "lines__allocations__created_at",
+        filter=Q(lines__allocations__consumed_at__isnull=True),
+    )
+
+
+def hold_until(set_aside_at: dt.datetime) -> dt.date:
+    """The last day (in the network's time zone) to pick up what was set aside then."""
+    last = set_aside_at + dt.timedelta(days=settings.PICKUP_HOLD_DAYS)
+    return last.astimezone(organization_tz()).date()
+
+
+def hold_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    """Items set aside before this are past their last day: the family was told "by
+    <day>", so the whole of that day is theirs."""
+    today = (now or timezone.now()).astimezone(organization_tz()).date()
+    start_of_today = dt.datetime.combine(today, dt.time.min, tzinfo=organization_tz())
+    return start_of_today - dt.timedelta(days=settings.PICKUP_HOLD_DAYS)
+
+
+def _overdue(cutoff: dt.datetime, *, only: int | None = None) -> list[int]:
+    requests = HouseholdRequest.objects.filter(
+        fulfilment=Fulfilment.PICKUP, status=RequestStatus.MATCHED
+    )
+    if only is not None:
+        requests = requests.filter(pk=only)
+    return list(
+        requests.annotate(set_aside_at=_set_aside_since())
+        .filter(set_aside_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def _release_one(request_id: int, cutoff: dt.datetime) -> bool:
+    # The request row first (the lock order in household_requests.allocation), then the
+    # same question again under the lock: a hand-over or a cancel that came first wins.
+    HouseholdRequest.objects.select_for_update().filter(pk=request_id).first()
+    if not _overdue(cutoff, only=request_id):
+        return False
+    services.request_mark_failed(request_id=request_id, max_attempts=settings.MAX_DELIVERY_ATTEMPTS)
+    return True
+
+
+def pickups_release_uncollected(*, now: dt.datetime | None = None) -> int:
+    """Pickups set aside longer than PICKUP_HOLD_DAYS ago and not handed over: their stock
+    goes back and the request returns to the queue (closed after MAX_DELIVERY_ATTEMPTS
+    misses). Returns how many. Idempotent: a released pickup holds nothing set aside, so
+    running again finds nothing. One short transaction per request."""
+    cutoff = hold_cutoff(now)
+    return sum(_release_one(pk, cutoff) for pk in _overdue(cutoff))
+
+
+@dataclass(frozen=True)
+class PickupNotice:
+    """What a pickup family's status page says about the pickup."""
+
+    ready: bool  # items set aside, waiting at the pickup point
+    hold_until: dt.date | None  # last day to pick up
+    picked_up: bool
+    missed: bool  # a hold ran out before anyone came
+    closed_after_missing: bool
+
+
+def pickup_notice(request: HouseholdRequest) -> PickupNotice:
+    """For the family's own status page; one query while items are set aside."""
+    missed = request.delivery_attempts > 0
+    if request.status == RequestStatus.DELIVERED:
+        return PickupNotice(False, None, True, missed, False)
+    if request.status == RequestStatus.CLOSED:
+        closed = request.close_reason == CloseReason.DELIVERY_FAILED
+        return PickupNotice(False, None, False, missed, closed)
+    last_day = None
+    if request.status == RequestStatus.MATCHED:
+        since = HouseholdRequest.objects.filter(pk=request.pk).aggregate(since=_set_aside_since())[
+            "since"
+        ]
+        if since is not None:
+            last_day = hold_until(since)
+    return PickupNotice(last_day is not None, last_day, False, missed, False)
