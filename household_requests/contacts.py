@@ -84,10 +84,22 @@ def unseal_contact(sealed_contact: SealedContact) -> Contact:
     return Contact(**json.loads(sealing.unseal(bytes(sealed_contact.sealed))))
 
 
+def reseal_plaintext(plaintext: str) -> tuple[bytes, str, str]:
+    """A contact's opened JSON sealed under the current keys, with its phone and address
+    indexes recomputed. Also called by migration 0004 (which opens contacts sealed before
+    period keys with its own opener): keep its name and signature."""
+    values = json.loads(plaintext)
+    return (
+        sealing.seal(plaintext),
+        phone_index(values.get("phone", "")),
+        address_index(values.get("address", "")),
+    )
+
+
 def reseal_contact(sealed_contact: SealedContact) -> None:
     """Seal the contact again under the current keys, and recompute its blind indexes
-    (whose key the wipe, or an upgrade to keys in KEY_DIR, changes). Does not save."""
-    contact = unseal_contact(sealed_contact)
-    sealed_contact.sealed = seal_contact(contact)
-    sealed_contact.phone_index = phone_index(contact.phone)
-    sealed_contact.address_index = address_index(contact.address)
+    (whose key the wipe, or a new BLIND_INDEX_KEY, changes). Does not save.
+    Raises SealingError when the contact cannot be opened."""
+    sealed_contact.sealed, sealed_contact.phone_index, sealed_contact.address_index = (
+        reseal_plaintext(sealing.unseal(bytes(sealed_contact.sealed)))
+    )

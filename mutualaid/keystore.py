@@ -12,7 +12,11 @@ created it first, so two processes can never seal under two different keys of on
 
 Web, worker and beat processes cache keys in memory and `stat()` the file on each use
 (one system call): a file that another process replaced (new inode) or removed is read
-again, or refused, so no process keeps sealing with or opening via a destroyed key.
+again, or refused, so no process keeps sealing with or opening via a destroyed key. A
+file that holds no key (overwritten by the wipe or the prune) counts as destroyed.
+
+Destroying keys (`replace_all`, `prune`) is serialised with sealing by the caller
+(`household_requests.retention`, with the SEALING_KEYS advisory lock).
 """
 
 from __future__ import annotations
@@ -64,6 +68,18 @@ def period_of(moment: dt.datetime) -> str:
     return f"{year:04d}-W{week:02d}"
 
 
+def period_start(period: str) -> dt.date | None:
+    """The first day of a period ('2026-W49' or '2026-12', whatever SEALING_PERIOD is now),
+    so periods compare by date, not by name; None for a name that is neither."""
+    try:
+        year, _dash, rest = period.partition("-")
+        if rest.startswith("W"):
+            return dt.date.fromisocalendar(int(year), int(rest[1:]), 1)
+        return dt.date(int(year), int(rest), 1)
+    except ValueError:
+        return None
+
+
 def period_key_name(period: str) -> str:
     return f"{PERIOD_PREFIX}{period}{SUFFIX}"
 
@@ -98,7 +114,12 @@ def read_key(name: str) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         # The identity of the file actually read, so a replacement in between is seen.
         identity = _identity(os.fstat(handle.fileno()))
-        key = _decode(handle.read())
+        try:
+            key = _decode(handle.read())
+        except ValueError:
+            # Overwritten by the wipe or the prune, which are about to replace or remove it.
+            _cache.pop(name, None)
+            raise MissingKeyError(name) from None
     _cache[name] = _Cached(identity, key)
     return key
 
@@ -167,37 +188,49 @@ def periods() -> list[str]:
 
 
 def _overwrite_in_place(path: Path) -> None:
-    """Write random key-shaped bytes over the old file's own blocks before it is replaced:
-    on a file system that writes in place this leaves nothing of the old key behind (see
-    THREAT_MODEL.md for the ones that do not)."""
+    """Write zeros over the old file's own blocks before it is replaced or removed: on a
+    file system that writes in place this leaves nothing of the old key behind (see
+    THREAT_MODEL.md for the ones that do not). Zeros do not read as a key, so a process
+    that reads the file in between refuses it (MissingKeyError) rather than sealing with
+    a key that nobody keeps."""
     try:
         fd = os.open(path, os.O_WRONLY)
     except FileNotFoundError:
         return
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)) + b"\n")
+    with os.fdopen(fd, "wb") as handle:  # no O_TRUNC: the same blocks
+        handle.write(b"\0" * os.fstat(handle.fileno()).st_size)
         handle.flush()
         os.fsync(handle.fileno())
 
 
-def replace_all() -> int:
+def replace_all() -> list[str]:
     """Overwrite every key file (and the blind-index key, even if absent) with a fresh
-    random key. Returns how many files were replaced."""
+    random key. Returns the names of the files replaced."""
     replaced = sorted({*names(), BLIND_INDEX_KEY_NAME})
     for name in replaced:
         _overwrite_in_place(key_dir() / name)
         _write(name, replace=True)
     for leftover in key_dir().glob(".*.tmp"):
         leftover.unlink(missing_ok=True)
-    return len(replaced)
+    return replaced
 
 
-def prune(*, keep: set[str]) -> list[str]:
-    """Remove the key files of periods not in `keep`. Returns the periods removed."""
-    removed = [period for period in periods() if period not in keep]
-    for period in removed:
-        (key_dir() / period_key_name(period)).unlink(missing_ok=True)
+def prune(*, keep: set[str], before: str) -> list[str]:
+    """Remove the key files of periods that begin before the period `before` and are not
+    in `keep` (a later period, or a name that is not a period, always stays). The file is
+    overwritten first, as by `replace_all`. Returns the periods removed."""
+    limit = period_start(before)
+    assert limit is not None, f"not a period: {before!r}"
+    removed = []
+    for period in periods():
+        start = period_start(period)
+        if period in keep or start is None or start >= limit:
+            continue
+        path = key_dir() / period_key_name(period)
+        _overwrite_in_place(path)
+        path.unlink(missing_ok=True)
         _cache.pop(period_key_name(period), None)
+        removed.append(period)
     if removed:
         _fsync_directory(key_dir())
     return removed

@@ -11,8 +11,11 @@ Design (THREAT_MODEL.md, "Crypto-shredding", says what it defends and its limits
 - A sealed value names its period: `v2:<period>:<Fernet token>`. It is sealed under the
   current period with the first sealing key; every sealing key opens (so SEALING_KEYS
   rotate as before: `rotate_sealing_key` re-seals everything under the newest).
-  Values from before period keys (a bare Fernet token) still open with SEALING_KEYS alone
-  until re-sealed; the hourly re-seal job moves them.
+  Values from before period keys (a bare Fernet token, which SEALING_KEYS alone opens) do
+  not open here: the household_requests migration that re-seals them carries its own
+  opener, so no such row remains; the operator then rotates SEALING_KEYS and
+  BLIND_INDEX_KEY once (README, "Upgrading to keys in KEY_DIR"): the old ones open
+  backups taken before.
 - Forgetting destroys keys, because deleting rows leaves them in the table's files, the
   write-ahead log and every earlier dump. The emergency wipe overwrites every key file
   (period keys and the blind-index key) with fresh random keys. The purge and the hourly
@@ -21,9 +24,13 @@ Design (THREAT_MODEL.md, "Crypto-shredding", says what it defends and its limits
 - Blind indexes (duplicate detection) are HMAC-SHA256 under a key derived from
   BLIND_INDEX_KEY (environment) and `blind-index.key` in KEY_DIR; the wipe replaces the
   file, so phone indexes from before it can no longer be matched by hashing every phone
-  number. Rotating SEALING_KEYS leaves them alone.
+  number. Rotating SEALING_KEYS keeps them matching; `rotate_sealing_key` recomputes them
+  too, so a new BLIND_INDEX_KEY takes effect with it.
 - Processes cache keys; `mutualaid.keystore` checks the file's identity on each use, so
-  a key that another process destroyed is never used again.
+  a key that another process destroyed is never used again. Sealing takes the
+  SEALING_KEYS advisory lock shared, until its transaction ends, before it reads a key;
+  the wipe and the prune take it exclusive: a contact is never committed under a key that
+  was destroyed while it was being sealed (PostgreSQL; SQLite has one writer anyway).
 
 Without SEALING_KEYS (embedded mode only) a development key is generated into var/ with a
 loud warning; KEY_DIR then defaults to var/keys.
@@ -36,7 +43,6 @@ import hashlib
 import hmac
 import logging
 import os
-from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives.hashes import SHA256
@@ -45,6 +51,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from mutualaid import keystore
+from mutualaid.locks import Turn, take_turn
 
 logger = logging.getLogger(__name__)
 
@@ -106,13 +113,6 @@ def derive_fernet_key(period_key: bytes, sealing_key: str, period: str) -> bytes
 _period_fernets: dict[str, tuple[bytes, tuple[str, ...], MultiFernet]] = {}
 
 
-@lru_cache(maxsize=4)
-def _legacy_fernet(sealing_keys: tuple[str, ...]) -> MultiFernet:
-    for key in sealing_keys:
-        _raw(key)
-    return MultiFernet([Fernet(key.encode("ascii")) for key in sealing_keys])
-
-
 def _fernet_for(period: str, *, create: bool) -> MultiFernet:
     try:
         period_key = keystore.key(keystore.period_key_name(period), create=create)
@@ -137,7 +137,6 @@ def current_period() -> str:
 def reset_key_cache() -> None:
     """Forget keys read from the environment and the key store (tests, key rotation)."""
     _period_fernets.clear()
-    _legacy_fernet.cache_clear()
     _blind_index_keys.clear()
     keystore.forget()
 
@@ -151,6 +150,9 @@ def period_of_sealed(token: bytes | memoryview) -> str:
 
 
 def seal(plaintext: str) -> bytes:
+    """Seal under the current period. Call it inside the transaction that stores the value:
+    the lock it takes lasts until that transaction ends."""
+    take_turn(Turn.SEALING_KEYS, shared=True)
     period = current_period()
     token = _fernet_for(period, create=True).encrypt(plaintext.encode("utf-8"))
     return b":".join((VERSION, period.encode("ascii"), token))
@@ -159,11 +161,10 @@ def seal(plaintext: str) -> bytes:
 def unseal(token: bytes) -> str:
     token = bytes(token)
     period = period_of_sealed(token)
-    if period:
-        fernet = _fernet_for(period, create=False)
-        token = token.split(b":", 2)[2]
-    else:
-        fernet = _legacy_fernet(tuple(configured_keys()))
+    if not period:
+        raise SealingError("sealed before period keys (see the migration that re-seals them)")
+    fernet = _fernet_for(period, create=False)
+    token = token.split(b":", 2)[2]
     try:
         return fernet.decrypt(token).decode("utf-8")
     except InvalidToken as exc:

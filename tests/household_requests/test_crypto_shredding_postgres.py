@@ -15,6 +15,7 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
+import importlib
 import os
 import re
 import shutil
@@ -27,8 +28,11 @@ from pathlib import Path
 import pytest
 import time_machine
 from cryptography.fernet import Fernet, InvalidToken
+from django.apps import apps as django_apps
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 
 from household_requests.contacts import unseal_contact
@@ -254,6 +258,7 @@ def _wipe_in_another_process() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "destroyed" in result.stdout
+    assert result.stdout.strip().splitlines()[-1].startswith("Now restart web, worker and beat")
 
 
 def _reseal_on_the_worker(worker: CeleryWorker, *, expected: int) -> None:
@@ -368,3 +373,56 @@ def test_it_makes_purged_contacts_unopenable_once_their_period_key_is_gone(
     haul = _open_everything(dump, Keys.held_by_the_server())
     assert (haul.tokens, haul.opened, haul.names) == (2, 1, {_name(301)})
     assert unseal_contact(SealedContact.objects.get()).name == _name(301)
+
+
+# Contacts sealed before period keys ------------------------------------------------------
+
+OLD_SEALING_KEY, NEW_SEALING_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+OLD_BLIND_INDEX_KEY, NEW_BLIND_INDEX_KEY = "old-blind-index-key-" * 2, "new-blind-index-key-" * 2
+RESEAL_MIGRATION = "household_requests.migrations.0004_reseal_contacts_sealed_before_period_keys"
+
+
+def _seal_as_before_period_keys(n: int) -> None:
+    """What the code before period keys stored: a bare Fernet token under SEALING_KEYS, a
+    phone index under BLIND_INDEX_KEY alone."""
+    row = SealedContact.objects.get()
+    plaintext = sealing.unseal(bytes(row.sealed)).encode()
+    index = hmac.new(
+        settings.BLIND_INDEX_KEY.encode(), f"phone:612555{n:04d}".encode(), hashlib.sha256
+    ).hexdigest()
+    SealedContact.objects.filter(pk=row.pk).update(
+        sealed=Fernet(OLD_SEALING_KEY.encode()).encrypt(plaintext), phone_index=index
+    )
+
+
+def test_a_backup_from_before_period_keys_is_unreadable_after_the_upgrade_steps_and_wipe():
+    with override_settings(SEALING_KEYS=[OLD_SEALING_KEY], BLIND_INDEX_KEY=OLD_BLIND_INDEX_KEY):
+        sealing.reset_key_cache()
+        _submit(400)
+        _seal_as_before_period_keys(400)
+        backup = _pg_dump()  # taken before the upgrade
+        old_environment = Keys.held_by_the_server()
+        # Positive control: the environment of before opens it, and matches its phone.
+        haul = _open_everything(_bytea_in_dump(backup), old_environment)
+        assert (haul.tokens, haul.opened, haul.names) == (1, 1, {_name(400)})
+        assert _phone_indexes_matched(_phone_indexes_in_dump(backup), old_environment) == 1
+
+        # The upgrade: migrate, then rotate both keys once (README).
+        importlib.import_module(RESEAL_MIGRATION).reseal_legacy_contacts(django_apps, None)
+    with override_settings(
+        SEALING_KEYS=[NEW_SEALING_KEY, OLD_SEALING_KEY], BLIND_INDEX_KEY=NEW_BLIND_INDEX_KEY
+    ):
+        sealing.reset_key_cache()
+        call_command("rotate_sealing_key", verbosity=0)
+    with override_settings(SEALING_KEYS=[NEW_SEALING_KEY], BLIND_INDEX_KEY=NEW_BLIND_INDEX_KEY):
+        sealing.reset_key_cache()
+        assert unseal_contact(SealedContact.objects.get()).name == _name(400)
+
+        _wipe_in_another_process()
+
+        keys = Keys.held_by_the_server()
+        haul = _open_everything(_bytea_in_dump(backup), keys)
+        assert (haul.tokens, haul.opened, haul.names) == (1, 0, set())
+        assert _phone_indexes_matched(_phone_indexes_in_dump(backup), keys) == 0
+    # Why the rotation is a step: the keys of before, kept, would still open that backup.
+    assert _open_everything(_bytea_in_dump(backup), old_environment).opened == 1

@@ -8,11 +8,15 @@ process, on any database.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import importlib
 from pathlib import Path
 
 import pytest
 import time_machine
 from cryptography.fernet import Fernet, InvalidToken
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
@@ -192,3 +196,125 @@ def test_it_indexes_contacts_again_when_it_reseals_them_so_duplicates_still_matc
 
     assert HouseholdRequest.objects.get(pk=second.pk).possible_duplicate is True
     assert HouseholdRequest.objects.get(pk=first.pk).possible_duplicate is False
+
+
+def test_it_says_loudly_that_a_wipe_used_the_wrong_key_dir_and_still_deletes(tmp_path: Path):
+    request = submit().request
+    copy = _sealed_copy(request)
+
+    with override_settings(KEY_DIR=tmp_path / "empty-key-dir"):  # what start-up mkdir made
+        sealing.reset_key_cache()
+        with pytest.raises(CommandError, match="1 of the deleted contact") as refused:
+            call_command("emergency_wipe", "--yes-destroy-all-contacts", verbosity=0)
+
+    assert "IS NOT THE ONE THIS SITE SEALS WITH" in str(refused.value)
+    assert str(refused.value).splitlines()[-1].startswith("Now restart web, worker and beat")
+    assert not SealedContact.objects.exists()  # the emergency was not blocked
+    # What it warns about: the site's keys survived, and open an earlier copy.
+    sealing.reset_key_cache()
+    assert "Leakcheck" in sealing.unseal(copy)
+
+
+def test_it_counts_the_period_keys_it_replaced_and_ends_with_the_restart(capsys):
+    with time_machine.travel(timezone.now() - LAST_MONTH, tick=False):
+        submit()
+    submit()
+
+    call_command("emergency_wipe", "--yes-destroy-all-contacts")
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "destroyed 2 sealed contact(s); replaced 2 period key file(s)" in lines[0]
+    assert lines[-1].startswith("Now restart web, worker and beat on every host")
+
+
+def test_it_reseals_the_others_and_still_prunes_when_one_contact_does_not_open(
+    django_capture_on_commit_callbacks, caplog
+):
+    # One contact whose key is lost (a real fault: its period's file is gone).
+    with time_machine.travel(timezone.now() - 2 * LAST_MONTH, tick=False):
+        broken = submit().request
+        lost_period = sealing.current_period()
+    (Path(settings.KEY_DIR) / keystore.period_key_name(lost_period)).unlink()
+    with time_machine.travel(timezone.now() - LAST_MONTH, tick=False):
+        fine = submit().request
+        old_period = sealing.current_period()
+    assert old_period in keystore.periods()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.reseal_contacts() == 1
+
+    resealed = SealedContact.objects.get(request=fine)
+    assert sealing.period_of_sealed(resealed.sealed) == sealing.current_period()
+    assert unseal_contact(resealed).name == SECRET_NAME
+    assert sealing.period_of_sealed(_sealed_copy(broken)) == lost_period  # left as it was
+    assert old_period not in keystore.periods()  # the prune still ran
+    assert "1 sealed contact(s) do not open" in caplog.text
+    assert "Leakcheck" not in caplog.text
+
+
+def test_it_never_prunes_a_period_that_has_not_begun_here(django_capture_on_commit_callbacks):
+    """A web host whose clock runs ahead seals in next week's (or month's) period."""
+    with time_machine.travel(timezone.now() + LAST_MONTH, tick=False):
+        ahead = submit().request
+        later_period = sealing.current_period()
+    with time_machine.travel(timezone.now() - LAST_MONTH, tick=False):
+        submit()
+        old_period = sealing.current_period()
+    SealedContact.objects.filter(request=ahead).delete()  # nobody uses it (yet)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.reseal_contacts() == 1
+
+    assert later_period in keystore.periods()
+    assert old_period not in keystore.periods()  # the positive control: it does prune
+
+
+# Upgrading from contacts sealed with SEALING_KEYS alone -------------------------------------
+
+RESEAL_MIGRATION = "household_requests.migrations.0004_reseal_contacts_sealed_before_period_keys"
+
+
+def _as_sealed_before_period_keys(request: HouseholdRequest, sealing_key: str) -> bytes:
+    """Turn a stored contact into what the code before period keys wrote: a bare Fernet
+    token under SEALING_KEYS, and a phone index under BLIND_INDEX_KEY alone."""
+    row = SealedContact.objects.get(request=request)
+    plaintext = sealing.unseal(bytes(row.sealed)).encode()
+    legacy = Fernet(sealing_key.encode()).encrypt(plaintext)
+    old_index = hmac.new(
+        settings.BLIND_INDEX_KEY.encode(), b"phone:6125550199", hashlib.sha256
+    ).hexdigest()
+    SealedContact.objects.filter(pk=row.pk).update(sealed=legacy, phone_index=old_index)
+    return legacy
+
+
+def _migrate_legacy_contacts() -> None:
+    importlib.import_module(RESEAL_MIGRATION).reseal_legacy_contacts(django_apps, None)
+
+
+def test_its_migration_reseals_contacts_from_before_period_keys():
+    with override_settings(SEALING_KEYS=[OLD], BLIND_INDEX_KEY="o" * 32):
+        sealing.reset_key_cache()
+        request = submit().request
+        legacy = _as_sealed_before_period_keys(request, OLD)
+        with pytest.raises(sealing.SealingError):  # the app opens no bare token
+            sealing.unseal(legacy)
+
+        _migrate_legacy_contacts()
+
+        row = SealedContact.objects.get(request=request)
+        assert sealing.period_of_sealed(row.sealed) == sealing.current_period()
+        assert unseal_contact(row).name == SECRET_NAME
+        assert row.phone_index == phone_index(SECRET_PHONE)
+        assert submit().request.possible_duplicate is True
+
+
+def test_its_migration_stops_rather_than_lose_contacts_it_cannot_open():
+    with override_settings(SEALING_KEYS=[OLD]):
+        sealing.reset_key_cache()
+        request = submit().request
+        legacy = _as_sealed_before_period_keys(request, OLD)
+    with override_settings(SEALING_KEYS=[NEW]):
+        sealing.reset_key_cache()
+        with pytest.raises(RuntimeError, match="1 sealed contact"):
+            _migrate_legacy_contacts()
+    assert _sealed_copy(request) == legacy

@@ -7,14 +7,19 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from household_requests.retention import contacts_wipe_all
 
 CONFIRMATION = "WIPE"
+RESTART = (
+    "Now restart web, worker and beat on every host: a running process may still hold "
+    "the old keys in memory (or see a cached KEY_DIR, over NFS)."
+)
 
 
 class Command(BaseCommand):
     help = (
         "Destroy every sealed contact (names, phones, addresses, notes) at once: overwrite "
         "every key in KEY_DIR with a fresh one (so no earlier dump or database file can be "
-        "opened), then delete the contacts. Requests, "
-        "statistics and inventory stay. This cannot be undone."
+        "opened), then delete the contacts. Requests, statistics and inventory stay. This "
+        "cannot be undone. Exits non-zero if this KEY_DIR lacks keys that stored contacts "
+        "were sealed with (not the site's KEY_DIR: the real keys survive)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,8 +36,18 @@ class Command(BaseCommand):
             answer = input(f"Type {CONFIRMATION} to destroy every contact: ")
             if answer.strip() != CONFIRMATION:
                 raise CommandError("Nothing was destroyed.")
-        count = contacts_wipe_all()
+        wipe = contacts_wipe_all()
         self.stdout.write(
-            f"destroyed {count} sealed contact(s) and every key in {settings.KEY_DIR}; "
-            "inventory is untouched"
+            f"destroyed {wipe.contacts} sealed contact(s); replaced "
+            f"{wipe.period_keys_replaced} period key file(s) and the blind-index key in "
+            f"{settings.KEY_DIR}; inventory is untouched"
         )
+        if wipe.contacts_without_key:
+            raise CommandError(
+                f"KEY_DIR {settings.KEY_DIR} IS NOT THE ONE THIS SITE SEALS WITH: "
+                f"{wipe.contacts_without_key} of the deleted contact(s) were sealed with "
+                "keys that are not in it, so those keys survive wherever the site keeps "
+                "them, with every earlier copy of the database. Run this again with the "
+                f"site's KEY_DIR.\n{RESTART}"
+            )
+        self.stdout.write(RESTART)
