@@ -3,8 +3,10 @@
 drf-spectacular documents the success only; schemathesis (tests/api_fuzz.py) checks that
 every status the server sends is in the schema. The refusals follow from the view: 400 for
 any input (a body, a query string: a NUL anywhere answers 400), 401 and 403 where a sign-in
-is needed, 404 for a path with an id, 409 for a write that the thing's state can refuse,
-429 where a throttle counts; 414 from gunicorn for an overlong request line.
+is needed (and on a public write that refuses another site's browser: mutualaid.origin),
+404 for a path with an id, 409 for a write that the thing's state can refuse, 415 for a
+write whose body is not one the view reads, 429 where a throttle counts; 414 from gunicorn
+for an overlong request line.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework.permissions import AllowAny
+
+from mutualaid.origin import SameOriginOnly
 
 ERROR_BODY = {
     "description": "",
@@ -33,6 +37,7 @@ REFUSALS = {
     "403": "Signed in, but this role may not do this.",
     "404": "No such object, or not one this person may see.",
     "409": "The object's state does not allow this now (a lost race, a finished route).",
+    "415": "The body is not in a format this endpoint reads (see its request body).",
     "414": "The request line is longer than the server reads (gunicorn's bound).",
     "429": "Too many tries: wait and try again.",
 }
@@ -54,14 +59,19 @@ class AutoSchema(SpectacularAutoSchema):
     def _refusals(self) -> list[str]:
         view = self.view
         permissions = view.get_permissions()
-        public = not permissions or any(isinstance(p, AllowAny) for p in permissions)
+        public = not permissions or any(
+            isinstance(p, (AllowAny, SameOriginOnly)) for p in permissions
+        )
         codes = ["400", "414"]
         if not public:
             codes += ["401", "403"]
+        writes = self.method not in ("GET", "HEAD", "OPTIONS")
+        if writes and any(isinstance(p, SameOriginOnly) for p in permissions):
+            codes.append("403")
         if "{" in self.path:
             codes.append("404")
-        if self.method not in ("GET", "HEAD", "OPTIONS"):
-            codes.append("409")
+        if writes:
+            codes += ["409", "415"]
         if view.get_throttles():
             codes.append("429")
         return codes

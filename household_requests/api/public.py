@@ -24,6 +24,8 @@ from household_requests.models import Channel, Fulfilment
 from household_requests.request_rules import Problem
 from household_requests.status_links import status_url
 from mutualaid.errors import NON_FIELD
+from mutualaid.origin import JSONOnlyMixin, SameOriginOnly
+from mutualaid.parsers import BoundedJSONParser
 
 
 class RequestFloodThrottle(BaseThrottle):
@@ -122,13 +124,16 @@ def _errors(problems: list[Problem]) -> dict[str, Any]:
     return detail
 
 
-class PublicRequestView(APIView):
+class PublicRequestView(JSONOnlyMixin, APIView):
     """POST a household request for a family; answers its reference and private status URL.
 
-    Messages are in the family's language (`language`), as the form shows them."""
+    Messages are in the family's language (`language`), as the form shows them. JSON only,
+    and a browser's post from another site answers 403 (mutualaid.origin): no web page can
+    make its visitors file requests."""
 
     authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
+    permission_classes = [SameOriginOnly]
+    parser_classes = [BoundedJSONParser]
     throttle_classes = [RequestFloodThrottle]
     language: str | None = None  # the family's, once the body is read
 

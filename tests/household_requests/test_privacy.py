@@ -174,4 +174,4 @@ def test_it_tells_browsers_and_proxies_not_to_keep_pages(client: Client):
     ]:
         response = client.get(url)
         assert "no-store" in response["Cache-Control"], url
-        assert response["Referrer-Policy"] == "strict-origin"
+        assert response["Referrer-Policy"] == "same-origin"
