@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema, inline_serializer
+from knox import views as knox_views
+from knox.models import AuthToken
 from rest_framework import routers, serializers
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer  # no app, no table
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
@@ -35,21 +40,52 @@ class TokenLoginThrottle(BaseThrottle):
         return float(TOKEN_LOGIN_WINDOW_SECONDS)
 
 
-class TokenLoginView(ObtainAuthToken):
-    """`POST {"username","password"}` answers `{"token"}`; throttled against guessing."""
+class TokenLoginView(APIView):
+    """`POST {"username","password"}` answers `{"token", "expiry"}`; throttled per address
+    and locked out with the login pages (mutualaid/lockout.py).
 
+    The token is shown once: the database keeps knox's SHA-512 digest of it, never the token,
+    and it stops working at its expiry (TOKEN_TTL_HOURS) or at logout."""
+
+    # A login takes a password: a stale token in the request must not answer 401 here.
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
     throttle_classes = [TokenLoginThrottle]
-    # ObtainAuthToken names DRF's own parsers: use the API's, which refuse hostile bodies.
-    parser_classes = APIView.parser_classes
 
     @extend_schema(
         request=inline_serializer(
             "TokenLogin", {"username": serializers.CharField(), "password": serializers.CharField()}
         ),
-        responses=inline_serializer("Token", {"token": serializers.CharField()}),
+        responses=inline_serializer(
+            "Token", {"token": serializers.CharField(), "expiry": serializers.DateTimeField()}
+        ),
     )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+    def post(self, request: Request) -> Response:
+        # Django's request, not DRF's: axes marks a locked-out login on it, and its
+        # middleware answers that mark (with the lockout's 429) on the way out.
+        login = AuthTokenSerializer(data=request.data, context={"request": request._request})
+        login.is_valid(raise_exception=True)
+        user = login.validated_data["user"]
+        instance, token = AuthToken.objects.create(user=user)
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        expiry = serializers.DateTimeField().to_representation(instance.expiry)
+        return Response({"token": token, "expiry": expiry})
+
+
+class TokenLogoutView(knox_views.LogoutView):
+    """`POST` with `Authorization: Token ...`: that token stops working (204)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, format: str | None = None) -> Response:
+        return super().post(request, format)
+
+
+class TokenLogoutAllView(knox_views.LogoutAllView):
+    """`POST` with `Authorization: Token ...`: every token of that member stops working (204)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, format: str | None = None) -> Response:
+        return super().post(request, format)
 
 
 router = routers.DefaultRouter()
