@@ -3,40 +3,53 @@
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 from dataclasses import dataclass
 
-from django.db.models import Count, F, IntegerField, Prefetch, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from household_requests import status_links
 from household_requests.models import (
     OPEN_STATUSES,
     Allocation,
     HouseholdRequest,
     RequestLine,
 )
-from household_requests.services import hash_secret
-
-_DUMMY_HASH = hash_secret("no such request")
 
 
 def request_for_status_page(reference: str, secret: str) -> HouseholdRequest:
     """The family's own request, by reference and link secret; 404 for any mismatch.
 
-    The comparison runs in constant time, and runs even when the reference is unknown, so
-    a wrong secret and an unknown reference look the same from outside.
+    An unknown reference and a wrong secret do the same work (one query for the stored
+    hash, one hash, one constant-time comparison: status_links.secret_matches), so they
+    look the same from outside; the request itself is read only once the secret matches.
     """
-    request = (
-        HouseholdRequest.objects.select_related("zone", "pickup_location")
-        .filter(reference=reference.upper())
-        .first()
+    found = list(
+        HouseholdRequest.objects.filter(reference=reference.upper()).values_list(
+            "pk", "status_secret_hash"
+        )[:1]
     )
-    expected = request.status_secret_hash if request else _DUMMY_HASH
-    if not hmac.compare_digest(expected, hash_secret(secret)) or request is None:
+    pk, stored_hash = found[0] if found else (0, None)
+    if not status_links.secret_matches(stored_hash, secret):
         raise Http404
-    return request
+    return HouseholdRequest.objects.select_related("zone", "pickup_location").get(pk=pk)
+
+
+def lines_of(request: HouseholdRequest) -> QuerySet[RequestLine]:
+    """A request's lines with their item and category (the family's status page)."""
+    return request.lines.select_related("item", "category")
 
 
 def lines_with_allocations(request: HouseholdRequest) -> QuerySet[RequestLine]:
@@ -49,16 +62,27 @@ def request_queue(
     *,
     status: str | None = None,
     zone_id: int | None = None,
+    outside_zones: bool = False,
     urgency: int | None = None,
     older_than_days: int | None = None,
     submitted_after: dt.date | None = None,
     submitted_before: dt.date | None = None,
 ) -> QuerySet[HouseholdRequest]:
-    """The organizers' queue: request metadata and line totals, never contacts."""
+    """The organizers' queue: request metadata and line totals, never contacts.
+
+    Each total is a subquery on the request's own lines, not a join and GROUP BY over every
+    request: a page of the queue sums the lines of the requests it shows."""
+    lines = RequestLine.objects.filter(request=OuterRef("pk")).order_by().values("request")
+    zero = Value(0, output_field=IntegerField())
+
+    def total(aggregate: Count | Sum) -> Coalesce:
+        per_request = lines.annotate(n=aggregate).values("n")
+        return Coalesce(Subquery(per_request, output_field=IntegerField()), zero)
+
     requests = HouseholdRequest.objects.select_related("zone", "pickup_location").annotate(
-        line_count=Count("lines"),
-        units_requested=Coalesce(Sum("lines__quantity"), Value(0, output_field=IntegerField())),
-        units_allocated=Coalesce(Sum("lines__allocated"), Value(0, output_field=IntegerField())),
+        line_count=total(Count("pk")),
+        units_requested=total(Sum("quantity")),
+        units_allocated=total(Sum("allocated")),
     )
     if status == "open":
         requests = requests.filter(status__in=OPEN_STATUSES)
@@ -66,6 +90,8 @@ def request_queue(
         requests = requests.filter(status=status)
     if zone_id:
         requests = requests.filter(zone_id=zone_id)
+    if outside_zones:
+        requests = requests.filter(zone__isnull=True)
     if urgency is not None:
         requests = requests.filter(urgency=urgency)
     if older_than_days is not None:

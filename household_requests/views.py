@@ -7,7 +7,13 @@ from operator import attrgetter
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,7 +25,8 @@ from household_requests.flood_limit import submission_allowed
 from household_requests.forms import CloseForm, RequestForm, UpdateContactForm, UrgencyForm
 from household_requests.models import Channel, HouseholdRequest, RequestStatus, Urgency, Zone
 from household_requests.services import SubmittedRequest
-from household_requests.status_links import status_path, status_url
+from household_requests.status_links import failed_lookup_allowed, status_path, status_url
+from household_requests.zones import zone_label
 from mutualaid.bounds import MAX_AGE_DAYS, MAX_ID, bounded_int
 from mutualaid.csvexport import csv_response
 from mutualaid.errors import ServiceError, show_error
@@ -57,6 +64,25 @@ def _accept(request: HttpRequest, form: RequestForm, *, channel: str) -> Submitt
 
 def _slow_down(request: HttpRequest) -> HttpResponse:
     return render(request, "household_requests/slow_down.html", status=429)
+
+
+def _status_slow_down(request: HttpRequest) -> HttpResponse:
+    return render(request, "household_requests/status_slow_down.html", status=429)
+
+
+class _StatusSlowDown(Exception):
+    """Too many failed status lookups from this address: answered with a 429 page."""
+
+
+def _request_behind_link(request: HttpRequest, reference: str, secret: str) -> HouseholdRequest:
+    """The request a status link opens; a link that does not open is counted per address
+    (404, or 429 past the limit: neither tells whether the reference exists)."""
+    try:
+        return selectors.request_for_status_page(reference, secret)
+    except Http404:
+        if not failed_lookup_allowed(request):
+            raise _StatusSlowDown from None
+        raise
 
 
 def _received(path: str) -> HttpResponseRedirect:
@@ -105,7 +131,10 @@ def hotline_form(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters(*CONTACT_FIELDS)
 def status_page(request: HttpRequest, reference: str, secret: str) -> HttpResponse:
-    household_request = selectors.request_for_status_page(reference, secret)
+    try:
+        household_request = _request_behind_link(request, reference, secret)
+    except _StatusSlowDown:
+        return _status_slow_down(request)
     contact_form = UpdateContactForm()
     if request.method == "POST":
         contact_form = UpdateContactForm(request.POST)
@@ -124,7 +153,7 @@ def status_page(request: HttpRequest, reference: str, secret: str) -> HttpRespon
         "household_requests/status.html",
         {
             "hr": household_request,
-            "lines": selectors.lines_with_allocations(household_request),
+            "lines": selectors.lines_of(household_request),
             "contact_form": contact_form,
             "can_change": household_request.is_open,
             # Just sent from the form: say so, and show the link to keep.
@@ -136,7 +165,10 @@ def status_page(request: HttpRequest, reference: str, secret: str) -> HttpRespon
 
 @require_POST
 def status_cancel(request: HttpRequest, reference: str, secret: str) -> HttpResponse:
-    household_request = selectors.request_for_status_page(reference, secret)
+    try:
+        household_request = _request_behind_link(request, reference, secret)
+    except _StatusSlowDown:
+        return _status_slow_down(request)
     try:
         services.request_cancel(request_id=household_request.pk)
     except ServiceError as error:
@@ -164,6 +196,7 @@ def _queue_filters(request: HttpRequest) -> dict[str, object]:
     return {
         "status": status,
         "zone_id": as_int("zone"),
+        "outside_zones": request.GET.get("zone") == "outside",
         "urgency": as_int("urgency"),
         "older_than_days": as_int("older_than_days", MAX_AGE_DAYS),
     }
@@ -172,7 +205,12 @@ def _queue_filters(request: HttpRequest) -> dict[str, object]:
 @organizer_required
 def queue(request: HttpRequest) -> HttpResponse:
     filters = _queue_filters(request)
-    requests = selectors.request_queue(**filters)[:200]  # type: ignore[arg-type]
+    requests = list(selectors.request_queue(**filters)[:200])  # type: ignore[arg-type]
+    # Each label looked up once for the page, not through get_FOO_display per row.
+    status_labels, urgency_labels = dict(RequestStatus.choices), dict(Urgency.choices)
+    for row in requests:
+        row.status_label = status_labels.get(row.status, row.status)  # type: ignore[attr-defined]
+        row.urgency_label = urgency_labels.get(row.urgency, row.urgency)  # type: ignore[attr-defined]
     return render(
         request,
         "household_requests/queue.html",
@@ -191,7 +229,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 QUEUE_CSV_COLUMNS: list[tuple[str, Callable[[HouseholdRequest], object]]] = [
     ("reference", attrgetter("reference")),
     ("status", attrgetter("status")),
-    ("zone", attrgetter("zone.name")),
+    ("zone", lambda r: zone_label(r.zone.name if r.zone else None)),
     ("urgency", lambda r: r.get_urgency_display()),
     ("adults", attrgetter("adults")),
     ("children", attrgetter("children")),

@@ -17,8 +17,8 @@ RESEAL_CONTACTS = "household_requests.tasks.reseal_contacts"
 PLAN_ROUTES = "deliveries.tasks.plan_routes"
 OFFER_ROUTES = "deliveries.tasks.offer_routes"
 RELEASE_STALE_CLAIMS = "deliveries.tasks.release_stale_claims"
-PURGE_STOP_NOTES = "deliveries.tasks.purge_stop_notes"
 LEDGER_AUDIT = "household_requests.tasks.ledger_audit"
+RELEASE_UNCOLLECTED_PICKUPS = "household_requests.tasks.release_uncollected_pickups"
 
 
 class Event(enum.StrEnum):
@@ -53,6 +53,7 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-contacts": {"task": PURGE_CONTACTS, "schedule": HOUR},
     # Moves live contacts out of a closed sealing period, then destroys its key.
     "reseal-contacts": {"task": RESEAL_CONTACTS, "schedule": HOUR},
-    "purge-stop-notes": {"task": PURGE_STOP_NOTES, "schedule": HOUR},
     "ledger-audit": {"task": LEDGER_AUDIT, "schedule": HOUR},
+    # Pickups not collected within PICKUP_HOLD_DAYS give their stock back.
+    "release-uncollected-pickups": {"task": RELEASE_UNCOLLECTED_PICKUPS, "schedule": HOUR},
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,8 +49,11 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Only the origin, never the path: a status link carries the family's secret in its path.
-SECURE_REFERRER_POLICY = "strict-origin"
+# Nothing to another site, not even our origin (a map link must not tell a map service that
+# a driver came from a mutual-aid site); our own pages get the path, which our own server
+# already sees. Not "no-referrer": browsers then send `Origin: null` with every POST, and
+# Django's CSRF check refuses every form (THREAT_MODEL.md, "Headers").
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
@@ -63,7 +67,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens stored as digests, expiring (issue 10)
+    "axes",  # one lockout for every password login (issue 10)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -76,6 +81,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every page (static files are served above): CSP_DIRECTIVES, PERMISSIONS_POLICY.
+    "csp.middleware.CSPMiddleware",
+    "mutualaid.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "mutualaid.bounds.RefuseNulMiddleware",  # a NUL in a URL answers 400, in the language
@@ -87,7 +95,51 @@ MIDDLEWARE = [
     "mutualaid.middleware.OrganizationTimezoneMiddleware",
     "mutualaid.middleware.NoStoreMiddleware",
     "mutualaid.outage.DatabaseOutageMiddleware",
+    # Last: turns a login that axes refused into the lockout page or JSON (mutualaid/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp 4): our own files only, and no inline script or
+# style anywhere (tests/mutualaid/test_security_headers.py scans the templates). Inline
+# styles are refused too: injected CSS can read a page's secrets (a status link, a CSRF
+# token) out through attribute selectors. The API docs page alone adds inline style and
+# data: images (mutualaid/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+# Permissions-Policy: no page asks for a device or a sensor (navigation links open the
+# driver's own map app; the server never locates anyone).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 ROOT_URLCONF = "mutualaid.urls"
 WSGI_APPLICATION = "mutualaid.wsgi.application"
@@ -103,6 +155,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mutualaid.roles.role_context",
+                "mutualaid.hotline.hotline_context",
             ],
         },
     },
@@ -208,6 +261,40 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "landing"
 
+# --- Credentials at rest and password guessing (issue 10) ---
+# Sessions live in the database (Redis stays off the login path), under a hash of their key:
+# a dump of django_session holds no key that logs in (mutualaid/sessions.py).
+SESSION_ENGINE = "mutualaid.sessions"
+# API tokens: knox keeps a SHA-512 digest, never the token; each expires after this long
+# (a delivery day) and logging out revokes it.
+TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 10, minimum=1)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",  # the contract: `Authorization: Token ...`
+    "AUTO_REFRESH": False,  # a token ends with its day, however busy
+}
+# One lockout for the login page, the admin login and the token endpoint: this many wrong
+# passwords for one username from one address lock that pair out for the cool-off.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 30, minimum=1)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are counted in the database, so logins neither depend on Redis nor lose the count
+# when it is down. No address is stored: axes sees a keyed pseudonym (mutualaid/lockout.py)
+# and keeps no log of successful logins.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = "mutualaid.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "mutualaid.lockout.address_pseudonym"
+AXES_LOCKOUT_CALLABLE = "mutualaid.lockout.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+
 # Django ships no locale data for Somali and Hmong; describe them so they can be selected.
 LANG_INFO.update(
     {
@@ -307,6 +394,16 @@ REQUEST_RATE_LIMIT = env_int("REQUEST_RATE_LIMIT", 5, minimum=1)
 REQUEST_RATE_WINDOW_SECONDS = env_int("REQUEST_RATE_WINDOW_SECONDS", 3600, minimum=1)
 # Requests one hotline volunteer may enter per window.
 HOTLINE_RATE_LIMIT = env_int("HOTLINE_RATE_LIMIT", 30, minimum=1)
+# Status-link lookups per network address per window: generous, as a family may reload its
+# page and families may share a connection; a guesser walking references is held to a few
+# tries a minute (household_requests/status_links.py).
+STATUS_RATE_LIMIT = env_int("STATUS_RATE_LIMIT", 60, minimum=1)
+STATUS_RATE_WINDOW_SECONDS = env_int("STATUS_RATE_WINDOW_SECONDS", 3600, minimum=1)
+# The network's hotline, shown wherever a page or a message mentions it (issue 11).
+HOTLINE_PHONE = env_str("HOTLINE_PHONE")
+HOTLINE_HOURS = env_str("HOTLINE_HOURS")
+# Days a pickup's items stay set aside; then they go back to the shelves (issue 11).
+PICKUP_HOLD_DAYS = env_int("PICKUP_HOLD_DAYS", 7, minimum=1)
 # Matching and deliveries.
 EARLIEST_DELIVERY_DAYS = env_int("EARLIEST_DELIVERY_DAYS", 1)
 ROUTE_MAX_STOPS = env_int("ROUTE_MAX_STOPS", 8, minimum=1)
@@ -317,6 +414,13 @@ MAX_DELIVERY_ATTEMPTS = env_int("MAX_DELIVERY_ATTEMPTS", 2, minimum=1)
 OFFER_DRIVERS_PER_ROUTE = env_int("OFFER_DRIVERS_PER_ROUTE", 3, minimum=1)
 NOTIFICATION_BACKEND = env_str("NOTIFICATION_BACKEND", "deliveries.notifications.ConsoleNotifier")
 REVEAL_NEXT_STOP_ONLY = env_bool("REVEAL_NEXT_STOP_ONLY", False)
+# A route can be started (and its addresses shown) on its day from this long before its window.
+REVEAL_LEAD_MINUTES = env_int("REVEAL_LEAD_MINUTES", 60, minimum=0)
+# Claims and releases one driver may make per local day; past them the action is refused.
+DRIVER_CLAIMS_PER_DAY = env_int("DRIVER_CLAIMS_PER_DAY", 6, minimum=1)
+DRIVER_RELEASES_PER_DAY = env_int("DRIVER_RELEASES_PER_DAY", 3, minimum=0)
+# Releases within a week that flag a driver on the reveal log and the dashboard.
+DRIVER_FLAG_RELEASES = env_int("DRIVER_FLAG_RELEASES", 3, minimum=1)
 
 # Reverse proxies in front of the site that append to X-Forwarded-For (0: none).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -327,7 +431,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mutualaid@localhost")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so anonymous API calls answer 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -396,6 +500,8 @@ LOGGING = {
             "filters": ["redact_status_links"],
         },
         "django.db.backends": {"level": "WARNING"},
+        # Axes tells every login at INFO; failures and lockouts (WARNING) are enough.
+        "axes": {"level": "WARNING"},
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
