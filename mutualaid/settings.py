@@ -461,6 +461,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The API's contract is JSON; form bodies (the browsable API, tests) stay undocumented.
     "PARSER_WHITELIST": ["mutualaid.parsers.BoundedJSONParser"],
+    # Two lists of close reasons share a field name: every reason a request can carry, and
+    # the ones an organizer may choose. Named apart, or one would stand for both.
+    "ENUM_NAME_OVERRIDES": {
+        "CloseReasonEnum": "household_requests.models.CloseReason",
+        "OrganizerCloseReasonEnum": "household_requests.models.ORGANIZER_CLOSE_REASONS",
+    },
 }
 
 DEFAULT_EXCEPTION_REPORTER_FILTER = "mutualaid.reporting.NoPostDataFilter"

@@ -18,6 +18,7 @@ from household_requests import services
 from household_requests.models import (
     OPEN_STATUSES,
     ORGANIZER_CLOSE_REASONS,
+    CloseReason,
     HouseholdRequest,
     RequestLine,
     RequestStatus,
@@ -39,6 +40,10 @@ class QueueRequestSerializer(serializers.ModelSerializer[HouseholdRequest]):
 
     # A list, prefetched: no queryset is built per request of a page.
     lines = RequestLineSerializer(source="line_list", many=True, read_only=True)
+    # Every reason a request can carry (a failed delivery's too), blank while it is open.
+    close_reason = serializers.ChoiceField(
+        choices=CloseReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = HouseholdRequest
