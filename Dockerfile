@@ -33,6 +33,7 @@ RUN python manage.py compile_translations \
        SEALING_KEYS=YnVpbGQtb25seS1wbGFjZWhvbGRlci1rZXktMDAwMDA= \
        BLIND_INDEX_KEY=build-only-placeholder-0123456789 \
        KEY_DIR=/tmp/build-only-keys \
+       TRUSTED_PROXY_COUNT=0 \
        python manage.py collectstatic --noinput \
     && rm -rf /tmp/build-only-keys \
     && useradd --system --no-create-home --uid 10001 mutualaid \

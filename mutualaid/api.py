@@ -8,7 +8,6 @@ from knox import views as knox_views
 from knox.models import AuthToken
 from rest_framework import routers, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer  # no app, no table
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -18,6 +17,8 @@ from deliveries import api as deliveries_api
 from household_requests import api as requests_api
 from inventory import api as inventory_api
 from mutualaid import ratelimit
+from mutualaid.origin import JSONOnlyMixin, SameOriginOnly
+from mutualaid.parsers import BoundedJSONParser
 
 # Token logins one network address may try per minute.
 TOKEN_LOGIN_LIMIT = 20
@@ -40,7 +41,7 @@ class TokenLoginThrottle(BaseThrottle):
         return float(TOKEN_LOGIN_WINDOW_SECONDS)
 
 
-class TokenLoginView(APIView):
+class TokenLoginView(JSONOnlyMixin, APIView):
     """`POST {"username","password"}` answers `{"token", "expiry"}`; throttled per address
     and locked out with the login pages (mutualaid/lockout.py).
 
@@ -49,7 +50,10 @@ class TokenLoginView(APIView):
 
     # A login takes a password: a stale token in the request must not answer 401 here.
     authentication_classes: list[type] = []
-    permission_classes = [AllowAny]
+    # JSON only, and never from another site's page: no page can make a volunteer's browser
+    # spend their wrong-password allowance and lock them out (mutualaid.origin).
+    permission_classes = [SameOriginOnly]
+    parser_classes = [BoundedJSONParser]
     throttle_classes = [TokenLoginThrottle]
 
     @extend_schema(

@@ -422,8 +422,15 @@ DRIVER_RELEASES_PER_DAY = env_int("DRIVER_RELEASES_PER_DAY", 3, minimum=0)
 # Releases within a week that flag a driver on the reveal log and the dashboard.
 DRIVER_FLAG_RELEASES = env_int("DRIVER_FLAG_RELEASES", 3, minimum=1)
 
-# Reverse proxies in front of the site that append to X-Forwarded-For (0: none).
+# Reverse proxies in front of the site that append to X-Forwarded-For (0: none). Production
+# must say: behind a proxy, 0 would make every caller the proxy, and the login lockout and
+# request limits would then count the whole internet as one address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if PRODUCTION and not env_str("TRUSTED_PROXY_COUNT"):
+    raise ConfigError(
+        "TRUSTED_PROXY_COUNT is required in production: the number of proxies in front of "
+        "the site (1 behind one TLS proxy, 0 if none)"
+    )
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mutualaid@localhost")

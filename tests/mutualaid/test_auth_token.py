@@ -129,11 +129,37 @@ def test_it_slows_down_password_guessing(caller: APIClient, organizer: User):
         assert response.status_code == 400
 
     response = caller.post(
-        URL, {"username": "olga", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.7"
+        URL,
+        {"username": "olga", "password": PASSWORD},
+        format="json",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
     )
 
     assert response.status_code == 429
     assert "token" not in response.json()
+
+
+def test_no_other_site_can_make_a_browser_spend_its_wrong_password_allowance(
+    caller: APIClient, organizer: User
+):
+    """A page on another site posting wrong passwords through a volunteer's browser (a form,
+    or JSON with its Origin) is refused before any password is tried, so it cannot lock
+    the volunteer out."""
+    wrong = {"username": "olga", "password": "guess"}
+    for _ in range(10):
+        form = caller.post(URL, wrong, HTTP_ORIGIN="https://evil.example")
+        assert form.status_code in (403, 415), form.status_code
+        foreign = caller.post(URL, wrong, format="json", HTTP_ORIGIN="https://evil.example")
+        assert foreign.status_code == 403, foreign.status_code
+
+    signed_in = caller.post(URL, {"username": "olga", "password": PASSWORD}, format="json")
+
+    assert signed_in.status_code == 200, signed_in.json()
+    # Positive control: the same wrong password sent as a partner program would is counted.
+    tried = [caller.post(URL, wrong, format="json").status_code for _ in range(5)]
+    assert tried == [400, 400, 400, 400, 429]  # the fifth wrong password locks the pair
+    locked = caller.post(URL, {"username": "olga", "password": PASSWORD}, format="json")
+    assert locked.status_code == 429
 
 
 # Pages -----------------------------------------------------------------------------------

@@ -77,6 +77,20 @@ def test_it_ignores_forwarded_for_without_a_proxy():
     assert ratelimit.client_address(request) == "10.0.0.9"
 
 
+def test_it_counts_an_ipv6_caller_by_its_64_block():
+    """One household or one server holds a /64: each of its addresses is the same caller,
+    so rotating through them buys no fresh tries; another block is another caller."""
+    first = RequestFactory().get("/", REMOTE_ADDR="2001:db8:1:2::1")
+    rotated = RequestFactory().get("/", REMOTE_ADDR="2001:db8:1:2:ffff:ffff:ffff:fffe")
+    other_block = RequestFactory().get("/", REMOTE_ADDR="2001:db8:1:3::1")
+    mapped = RequestFactory().get("/", REMOTE_ADDR="::ffff:203.0.113.7")
+
+    assert ratelimit.client_address(first) == ratelimit.client_address(rotated)
+    assert ratelimit.client_address(first) == "2001:db8:1:2::/64"
+    assert ratelimit.client_address(other_block) != ratelimit.client_address(first)
+    assert ratelimit.client_address(mapped) == "203.0.113.7"
+
+
 def test_it_counts_the_previous_window_too():
     """A burst just before a window ends earns no fresh allowance just after it."""
     scope, ident, window = f"slide-{uuid.uuid4().hex}", "198.51.100.9", 3600

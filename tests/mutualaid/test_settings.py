@@ -35,6 +35,7 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         "SEALING_KEYS": Fernet.generate_key().decode(),
         "BLIND_INDEX_KEY": secrets.token_urlsafe(32),
         "KEY_DIR": str(tmp_path / "keys"),
+        "TRUSTED_PROXY_COUNT": "1",
     }
 
 
@@ -123,6 +124,7 @@ def test_it_refuses_to_start_in_production_with_debug_on(tmp_path: Path):
         ("SEALING_KEYS", "SEALING_KEYS is required in production"),
         ("BLIND_INDEX_KEY", "BLIND_INDEX_KEY is required in production"),
         ("KEY_DIR", "KEY_DIR is required in production"),
+        ("TRUSTED_PROXY_COUNT", "TRUSTED_PROXY_COUNT is required in production"),
     ],
 )
 def test_it_refuses_to_start_in_production_without_its_services(
