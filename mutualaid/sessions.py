@@ -85,3 +85,26 @@ class SessionStore(DatabaseSessionStore):
         key = self.session_key if session_key is None else session_key
         if key is not None:
             await self.model.objects.filter(session_key=stored_key(key)).adelete()
+
+
+# --- Ending one member's sessions (issue 12: a reset or a deactivation) ---------------------
+# Rows are stored under a hash of their key and hold no user column, so a member's sessions
+# are found by decoding each live row. A reset or a deactivation is rare and live sessions
+# are few (12 h each), so one scan beats a per-login index table that every login would
+# write. The password change that comes with either also voids every session's auth hash
+# (Django checks it on each request); deleting the rows makes the end immediate and visible.
+
+
+def sessions_end_for_user(user_id: int) -> int:
+    """Delete every live session signed in as `user_id`; answers how many."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    store = SessionStore()
+    ended = [
+        row.pk
+        for row in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(store.decode(row.session_data).get(SESSION_KEY)) == str(user_id)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
