@@ -38,6 +38,17 @@ def date_or_none(text: str) -> dt.date | None:
         return None
 
 
+# Dates a report may ask about: a day's local midnight and the next one exist in any zone.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def report_date_or_none(text: str) -> dt.date | None:
+    """`YYYY-MM-DD` between EARLIEST_DATE and LATEST_DATE; None for anything else."""
+    value = date_or_none(text) if len(text) <= 10 else None
+    return value if value is not None and EARLIEST_DATE <= value <= LATEST_DATE else None
+
+
 class BoundedLimitOffsetPagination(LimitOffsetPagination):
     """`?limit=` is capped; an offset past the end is an empty page (DRF counts first)."""
 

@@ -23,7 +23,7 @@ EXPORT_QUERIES = 4
 def _rows(client: Client, url: str) -> list[dict[str, str]]:
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "text/csv"
-    text = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     return list(csv.DictReader(io.StringIO(text)))
 
 

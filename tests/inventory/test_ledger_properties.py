@@ -148,15 +148,16 @@ class StockLedgerMachine(RuleBasedStateMachine):
         try:
             services.lot_adjust(lot_id=lot_id, delta=delta, reason="recount")
         except ServiceError as error:
-            # The refusal names what is actually wrong.
+            # The refusal names what is actually wrong, with the lot's counts.
+            numbers = {"on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved}
             expected = (
                 services.ADJUSTMENT_ZERO
                 if delta == 0
-                else services.NOT_ENOUGH_ON_HAND
+                else services.NOT_ENOUGH_ON_HAND % numbers
                 if on_hand + delta < 0
-                else services.ON_HAND_BELOW_RESERVED
+                else services.ON_HAND_BELOW_RESERVED % numbers
             )
-            assert error.message is expected, (on_hand, reserved, delta, str(error))
+            assert str(error) == str(expected), (on_hand, reserved, delta, str(error))
             assert on_hand + delta < reserved or delta == 0
         else:
             assert delta != 0 and on_hand + delta >= reserved

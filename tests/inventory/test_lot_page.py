@@ -44,8 +44,13 @@ def test_it_adjusts_a_lot_after_a_recount(organizer: User, lot: StockLot):
     ("data", "reserved", "field", "message"),
     [
         ({"delta": "0", "reason": "recount"}, 0, "id_delta", services.ADJUSTMENT_ZERO),
-        ({"delta": "-11", "reason": "recount"}, 0, "id_delta", services.NOT_ENOUGH_ON_HAND),
-        ({"delta": "-7", "reason": "recount"}, 4, "id_delta", services.ON_HAND_BELOW_RESERVED),
+        ({"delta": "-11", "reason": "recount"}, 0, "id_delta", "Only 10 on hand in this lot."),
+        (
+            {"delta": "-7", "reason": "recount"},
+            4,
+            "id_delta",
+            "Only 6 can come off this lot: 10 on hand, 4 of them reserved for requests.",
+        ),
         ({"delta": "2", "reason": "   "}, 0, "id_reason", "This field is required."),
         ({"delta": "many", "reason": "recount"}, 0, "id_delta", "Enter a whole number."),
     ],
@@ -69,20 +74,27 @@ def test_it_marks_unreserved_units_spoiled(organizer: User, lot: StockLot):
     reserve(lot, 4)
     client = page_client(organizer)
 
-    first = client.post(f"/inventory/lots/{lot.pk}/spoil/", follow=True)
-    again = client.post(f"/inventory/lots/{lot.pk}/spoil/", follow=True)
+    first = client.post(f"/inventory/lots/{lot.pk}/spoil/", {"confirm": "yes"}, follow=True)
+    again = client.post(f"/inventory/lots/{lot.pk}/spoil/", {"confirm": "yes"}, follow=True)
 
     assert first.redirect_chain == [(f"/inventory/lots/{lot.pk}/", 302)]
-    assert "Unreserved units marked spoiled." in first.content.decode()
+    assert "6 unreserved unit(s) marked spoiled." in first.content.decode()
     assert "Nothing unreserved left to spoil." in again.content.decode()
     lot.refresh_from_db()
     assert (lot.on_hand, lot.reserved) == (4, 4)
     assert StockMovement.objects.filter(lot=lot, kind="spoiled").count() == 1
 
 
-def test_it_only_spoils_through_a_post(organizer: User, lot: StockLot):
-    response = page_client(organizer).get(f"/inventory/lots/{lot.pk}/spoil/")
+def test_it_asks_before_spoiling(organizer: User, lot: StockLot):
+    reserve(lot, 4)
+    client = page_client(organizer)
 
-    assert response.status_code == 405
+    asked = client.get(f"/inventory/lots/{lot.pk}/spoil/")
+    unconfirmed = client.post(f"/inventory/lots/{lot.pk}/spoil/")
+
+    text = asked.content.decode()
+    assert asked.status_code == 200 and unconfirmed.status_code == 200
+    assert "Mark 6 unreserved unit(s) at" in text and "4 reserved unit(s) stay" in text
+    assert 'name="confirm" value="yes"' in text
     lot.refresh_from_db()
     assert lot.on_hand == 10

@@ -24,6 +24,11 @@ def _get_pages(lot: StockLot) -> list[str]:
         f"/inventory/donations/{donation_pk}/",
         f"/inventory/items/{lot.item_id}/lots/",
         f"/inventory/lots/{lot.pk}/",
+        f"/inventory/lots/{lot.pk}/spoil/",
+        f"/inventory/donations/{donation_pk}/correct/",
+        f"/inventory/donations/{donation_pk}/void/",
+        "/inventory/count/",
+        f"/inventory/locations/{lot.location_id}/count/",
         "/inventory/catalogue/",
         "/inventory/catalogue/item/new/",
         "/inventory/catalogue/category/new/",
@@ -38,7 +43,7 @@ def _post_pages(lot: StockLot) -> list[tuple[str, dict[str, Any]]]:
     item = lot.item
     return [
         (f"/inventory/lots/{lot.pk}/", {"delta": "-2", "reason": "recount"}),
-        (f"/inventory/lots/{lot.pk}/spoil/", {}),
+        (f"/inventory/lots/{lot.pk}/spoil/", {"confirm": "yes"}),
         ("/inventory/catalogue/category/new/", {"name": "Baby", "sort_order": "5"}),
         ("/inventory/catalogue/location/new/", {"name": "Church basement", "active": "on"}),
         (

@@ -48,7 +48,7 @@ def formula_cells(rows: Iterable[Sequence[str]]) -> list[str]:
 def _export(client: Client, url: str) -> list[list[str]]:
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "text/csv"
-    return _cells(b"".join(response.streaming_content).decode())  # type: ignore[attr-defined]
+    return _cells(b"".join(response.streaming_content).decode("utf-8-sig"))  # type: ignore[attr-defined]
 
 
 def _unescaped(rows: Iterable[Sequence[Any]]) -> list[list[str]]:
