@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from deliveries.demo_names import demo_translations
 from deliveries.drivers import driver_save
 from household_requests import services as request_services
 from household_requests.contacts import Contact
@@ -272,7 +273,8 @@ def seed_demo(*, seed: int = 2026) -> None:
     items: list[tuple[Item, int]] = []
     for order, (category_name, entries) in enumerate(CATALOGUE):
         category, _ = Category.objects.get_or_create(
-            name=category_name, defaults={"sort_order": order}
+            name=category_name,
+            defaults={"sort_order": order, **demo_translations(category_name)},
         )
         for name, unit, perishable, shelf_days, target in entries:
             item, _ = Item.objects.get_or_create(
@@ -284,6 +286,7 @@ def seed_demo(*, seed: int = 2026) -> None:
                     "target_on_hand": target,
                     "max_per_household": 4 if unit in {"bag", "each", "bottle"} else 6,
                     "diet_tags": DEMO_DIET_TAGS.get(name, []),
+                    **demo_translations(name),
                 },
             )
             items.append((item, shelf_days))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.forms import ItemForm
 from inventory.models import (
+    NAME_TRANSLATION_FIELDS,
     Category,
     Donation,
     DonationLine,
@@ -19,7 +20,8 @@ from mutualaid.admin import ReadOnlyAdmin
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin[Category]):
-    list_display = ["name", "sort_order"]
+    list_display = ["name", *NAME_TRANSLATION_FIELDS, "sort_order"]
+    search_fields = ["name", *NAME_TRANSLATION_FIELDS]
 
 
 @admin.register(Item)
@@ -37,7 +39,7 @@ class ItemAdmin(admin.ModelAdmin[Item]):
     ]
     list_filter = ["category", "perishable", "active"]
     list_select_related = ["category"]
-    search_fields = ["name"]
+    search_fields = ["name", *NAME_TRANSLATION_FIELDS]
 
     @admin.display(description=_("Diet tags"))
     def diet(self, item: Item) -> str:

@@ -17,14 +17,17 @@ from inventory import selectors, services
 from inventory.diet import DietTag, read_diet_tags
 from inventory.forms import MAX_LINE_QUANTITY
 from inventory.models import (
+    CATEGORY_FIELDS,
     ITEM_FIELDS,
     LOCATION_FIELDS,
+    NAME_TRANSLATION_FIELDS,
     Category,
     Donation,
     DonationLine,
     Item,
     Location,
     StockLot,
+    translation_clashes,
 )
 from mutualaid.roles import IsOrganizer, OrganizerWritesMembersRead, acting_user
 
@@ -32,10 +35,28 @@ MAX_LINES_PER_DONATION = 200
 TOO_MANY_LINES = _("At most %(count)s lines per donation.")
 
 
-class CategorySerializer(serializers.ModelSerializer[Category]):
+class TranslatedNamesMixin:
+    """Refuses a translated name another row already has in that language (400 on the
+    field), as the catalogue page does through `TranslatedName.clean`."""
+
+    instance: Any
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        model = self.Meta.model  # type: ignore[attr-defined]
+        names = {
+            field: attrs.get(field, getattr(self.instance, field, ""))
+            for field in NAME_TRANSLATION_FIELDS
+        }
+        clashes = translation_clashes(model, pk=getattr(self.instance, "pk", None), names=names)
+        if clashes:
+            raise ValidationError({field: [message] for field, message in clashes.items()})
+        return attrs
+
+
+class CategorySerializer(TranslatedNamesMixin, serializers.ModelSerializer[Category]):
     class Meta:
         model = Category
-        fields = ["id", "name", "sort_order"]
+        fields = ["id", *CATEGORY_FIELDS]
 
 
 class DietTagsField(serializers.ListField):
@@ -48,7 +69,7 @@ class DietTagsField(serializers.ListField):
         return read_diet_tags(data)
 
 
-class ItemSerializer(serializers.ModelSerializer[Item]):
+class ItemSerializer(TranslatedNamesMixin, serializers.ModelSerializer[Item]):
     diet_tags = DietTagsField(required=False)
 
     class Meta:

@@ -10,7 +10,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from inventory.diet import DietTag, read_diet_tags
-from inventory.models import ITEM_FIELDS, LOCATION_FIELDS, Category, Item, Location
+from inventory.models import (
+    CATEGORY_FIELDS,
+    ITEM_FIELDS,
+    LOCATION_FIELDS,
+    Category,
+    Item,
+    Location,
+)
 from mutualaid.timeutil import local_today
 
 MAX_LINE_QUANTITY = 100_000
@@ -143,7 +150,7 @@ class StockFilterForm(forms.Form):
 class CategoryForm(forms.ModelForm[Category]):
     class Meta:
         model = Category
-        fields = ["name", "sort_order"]
+        fields = CATEGORY_FIELDS
 
 
 class ItemForm(forms.ModelForm[Item]):
@@ -177,3 +184,81 @@ class AdjustForm(forms.Form):
         label=_("Change (+ or -)"), min_value=-MAX_LINE_QUANTITY, max_value=MAX_LINE_QUANTITY
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class ReasonForm(forms.Form):
+    """The one field a void or a count needs: why, for the ledger."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class TransferForm(forms.Form):
+    to_location = forms.ModelChoiceField(
+        queryset=Location.objects.filter(active=True),
+        label=_("Move to"),
+        empty_label=None,
+    )
+    quantity = forms.IntegerField(
+        label=_("Units to move"), min_value=1, max_value=MAX_LINE_QUANTITY
+    )
+    reason = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, here: Location, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_location"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Location.objects.filter(active=True).exclude(pk=here.pk)
+
+
+class CorrectionForm(forms.Form):
+    """A donation's lines with the quantity that really came: one field per line."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args: Any, lines: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+                label=line.item.name,
+                min_value=1,
+                max_value=MAX_LINE_QUANTITY,
+                initial=line.quantity,
+            )
+
+    def quantities(self) -> dict[int, int]:
+        return {line.pk: self.cleaned_data[f"line_{line.pk}"] for line in self.lines}
+
+    def field_of(self, index: int) -> str:
+        return f"line_{self.lines[index].pk}"
+
+
+class CountForm(forms.Form):
+    """A stock count: one optional "counted" field per lot of a location, and the on-hand
+    figure the page showed for it (hidden), so posting can tell a lot that changed since."""
+
+    def __init__(self, *args: Any, lots: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lots = lots
+        for lot in lots:
+            self.fields[f"counted_{lot.pk}"] = forms.IntegerField(
+                label=_("Counted"), min_value=0, max_value=MAX_LINE_QUANTITY, required=False
+            )
+            self.fields[f"seen_{lot.pk}"] = forms.IntegerField(
+                initial=lot.on_hand, widget=forms.HiddenInput, min_value=0, required=False
+            )
+
+    def rows(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
+        """Each lot with its counted field and its hidden on-hand figure, for the template."""
+        return [(lot, self[f"counted_{lot.pk}"], self[f"seen_{lot.pk}"]) for lot in self.lots]
+
+    def counts(self) -> list[tuple[int, int, int]]:
+        """(lot id, counted, on hand seen) for every lot given a count; blank means not
+        counted."""
+        return [
+            (lot.pk, self.cleaned_data[f"counted_{lot.pk}"], self.cleaned_data[f"seen_{lot.pk}"])
+            for lot in self.lots
+            # A lot the page did not show (no figure seen) was not counted.
+            if self.cleaned_data.get(f"counted_{lot.pk}") is not None
+            and self.cleaned_data.get(f"seen_{lot.pk}") is not None
+        ]

@@ -7,12 +7,105 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from inventory.diet import diet_tag_labels, validate_diet_tags
 
+# The families' languages a catalogue name is entered in, besides the original (English).
+# Plain columns `name_<code>` on the same row: rendering a name in any language costs no
+# query, and the API's `name` stays the original whatever language a client asks in.
+NAME_LANGUAGES = ("es", "so", "hmn")
+NAME_TRANSLATION_FIELDS = [f"name_{code}" for code in NAME_LANGUAGES]
 
-class Category(models.Model):
+
+def _name_column() -> str | None:
+    """The translation column of the active language, if names are entered in it."""
+    code = (get_language() or "").split("-")[0]
+    return f"name_{code}" if code in NAME_LANGUAGES else None
+
+
+def local_name_fields(prefix: str = "") -> list[str]:
+    """What a `values()` read of catalogue rows fetches for `local_name_of`: the original
+    name and each translation (`prefix` is the path to the row, e.g. "item__")."""
+    return [f"{prefix}name", *(f"{prefix}{field}" for field in NAME_TRANSLATION_FIELDS)]
+
+
+def local_name_of(row: dict[str, object], prefix: str = "") -> str:
+    """A `values()` row's name in the active language, or its original name where no
+    translation is entered (as `TranslatedName.local_name` does for a model)."""
+    column = _name_column()
+    translated = row.get(f"{prefix}{column}") if column else None
+    return str(translated or row.get(f"{prefix}name") or "")
+
+
+TRANSLATION_HELP = _("What families reading this language see. Blank: they see the original name.")
+TRANSLATION_TAKEN = _("%(name)s already has this name in this language.")
+
+
+def translation_clashes(
+    model: type[TranslatedName], *, pk: int | None, names: dict[str, str]
+) -> dict[str, str]:
+    """Each translation (by field) that another row of the model already has in the same
+    language, with the message that names that row: the form would show a family two
+    inputs, or two categories, under one label. One query, none when nothing is entered."""
+    entered = {field: value for field, value in names.items() if value}
+    if not entered:
+        return {}
+    match = Q()
+    for field, value in entered.items():
+        match |= Q(**{f"{field}__iexact": value})
+    clashes: dict[str, str] = {}
+    others = model._default_manager.exclude(pk=pk).filter(match)
+    for other in others.values("name", *entered):
+        for field, value in entered.items():
+            if str(other[field]).casefold() == value.casefold() and field not in clashes:
+                clashes[field] = TRANSLATION_TAKEN % {"name": other["name"]}
+    return clashes
+
+
+class TranslatedName(models.Model):
+    """A catalogue row whose name organizers also enter in the families' languages."""
+
+    name_es = models.CharField(
+        _("name in Spanish"), max_length=120, blank=True, help_text=TRANSLATION_HELP
+    )
+    name_so = models.CharField(
+        _("name in Somali"), max_length=120, blank=True, help_text=TRANSLATION_HELP
+    )
+    name_hmn = models.CharField(
+        _("name in Hmong"), max_length=120, blank=True, help_text=TRANSLATION_HELP
+    )
+
+    name: str  # the original, declared by each model
+
+    class Meta:
+        abstract = True
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language; the original where no translation is entered."""
+        column = _name_column()
+        return (getattr(self, column) if column else "") or self.name
+
+    @property
+    def translated_into(self) -> list[str]:
+        """The language codes this name is entered in (the catalogue page lists them)."""
+        return [code for code in NAME_LANGUAGES if getattr(self, f"name_{code}")]
+
+    def clean(self) -> None:
+        super().clean()
+        names = {field: getattr(self, field) for field in NAME_TRANSLATION_FIELDS}
+        clashes = translation_clashes(type(self), pk=self.pk, names=names)
+        if clashes:
+            raise ValidationError(clashes)
+
+
+# What an organizer edits of a category, on the catalogue page and through the API alike.
+CATEGORY_FIELDS = ["name", *NAME_TRANSLATION_FIELDS, "sort_order"]
+
+
+class Category(TranslatedName):
     name = models.CharField(max_length=80, unique=True)
     sort_order = models.PositiveSmallIntegerField(default=100)
 
@@ -27,6 +120,7 @@ class Category(models.Model):
 # What an organizer edits of an item, on the catalogue page and through the API alike.
 ITEM_FIELDS = [
     "name",
+    *NAME_TRANSLATION_FIELDS,
     "category",
     "unit",
     "perishable",
@@ -37,7 +131,7 @@ ITEM_FIELDS = [
 ]
 
 
-class Item(models.Model):
+class Item(TranslatedName):
     class Unit(models.TextChoices):
         EACH = "each", _("each")
         CAN = "can", _("can")
@@ -122,6 +216,16 @@ class Donation(models.Model):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A void keeps the donation and its lines (the ledger holds what was taken back).
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    void_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -195,6 +299,8 @@ class StockMovement(models.Model):
         DISTRIBUTED = "distributed", _("distributed")
         ADJUSTED = "adjusted", _("adjusted")
         SPOILED = "spoiled", _("spoiled")
+        CORRECTED = "corrected", _("donation corrected")  # a donation's quantity fixed or voided
+        TRANSFERRED = "transferred", _("transferred")  # moved between locations
 
     lot = models.ForeignKey(StockLot, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -6,16 +6,15 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -27,15 +26,35 @@ from inventory.forms import (
     MAX_INTAKE_ROWS,
     AdjustForm,
     CategoryForm,
+    CorrectionForm,
+    CountForm,
     DonationForm,
     DonationLineFormSet,
     ItemForm,
     LocationForm,
+    ReasonForm,
     StockFilterForm,
+    TransferForm,
 )
-from inventory.models import Category, Donation, DonationLine, Item, Location, StockLot
-from mutualaid.bounds import INVALID_DATE, date_or_none
-from mutualaid.csvexport import csv_response
+from inventory.models import (
+    Category,
+    Donation,
+    DonationLine,
+    Item,
+    Location,
+    StockLot,
+    StockMovement,
+)
+from mutualaid.bounds import bounded_int
+from mutualaid.csvexport import (
+    BadRange,
+    DateRange,
+    bad_range,
+    csv_response,
+    date_range,
+    local_time,
+    within,
+)
 from mutualaid.errors import ServiceError, show_error
 from mutualaid.roles import acting_user, organizer_required
 from mutualaid.timeutil import local_today
@@ -125,11 +144,17 @@ def donation_list(request: HttpRequest) -> HttpResponse:
 def stock(request: HttpRequest) -> HttpResponse:
     filters = StockFilterForm(request.GET or None)
     valid = filters.is_valid()
-    items = selectors.items_with_stock(
-        category=filters.cleaned_data["category"] if valid else None,
-        below_target=valid and filters.cleaned_data["show"] == "below_target",
-        in_stock=valid and filters.cleaned_data["show"] == "in_stock",
+    items = list(
+        selectors.items_with_stock(
+            category=filters.cleaned_data["category"] if valid else None,
+            below_target=valid and filters.cleaned_data["show"] == "below_target",
+            in_stock=valid and filters.cleaned_data["show"] == "in_stock",
+        )
     )
+    # Each unit's label looked up once for the page, not through get_unit_display per row.
+    units = dict(Item.Unit.choices)
+    for item in items:
+        item.unit_label = units.get(item.unit, item.unit)  # type: ignore[attr-defined]
     expiring = selectors.lots_expiring_soon().order_by("expires_on", "id")[:50]
     return render(
         request,
@@ -168,26 +193,66 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Stock adjusted."))
             return redirect("inventory:lot_detail", pk=lot.pk)
+    return _lot_page(request, lot, adjust, TransferForm(here=lot.location))
+
+
+def _lot_page(
+    request: HttpRequest, lot: StockLot, adjust: AdjustForm, transfer: TransferForm
+) -> HttpResponse:
     movements = lot.movements.select_related("actor").order_by("-id")[:50]
     return render(
         request,
         "inventory/lot_detail.html",
-        {"lot": lot, "adjust": adjust, "movements": movements},
+        {"lot": lot, "adjust": adjust, "transfer": transfer, "movements": movements},
     )
 
 
 @organizer_required
-@require_POST
 def lot_spoil(request: HttpRequest, pk: int) -> HttpResponse:
-    lot = get_object_or_404(StockLot, pk=pk)
+    """Ask first (what will go, what stays), spoil only on the confirming POST."""
+    lot = get_object_or_404(selectors.lots_with_details(), pk=pk)
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        return render(request, "inventory/lot_spoil_confirm.html", {"lot": lot})
     spoiled = services.lots_spoil(
         lot_ids=[lot.pk], reason=SPOILED_BY_ORGANIZER, actor=acting_user(request)
     )
     if spoiled:
-        messages.success(request, _("Unreserved units marked spoiled."))
+        messages.success(
+            request, _("%(count)s unreserved unit(s) marked spoiled.") % {"count": spoiled}
+        )
     else:
         messages.info(request, _("Nothing unreserved left to spoil."))
     return redirect("inventory:lot_detail", pk=lot.pk)
+
+
+@organizer_required
+@require_POST
+def lot_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    lot = get_object_or_404(selectors.lots_with_details(), pk=pk)
+    transfer = TransferForm(request.POST, here=lot.location)
+    if transfer.is_valid():
+        try:
+            moved_to = services.lot_transfer(
+                lot_id=lot.pk,
+                to_location=transfer.cleaned_data["to_location"],
+                quantity=transfer.cleaned_data["quantity"],
+                reason=transfer.cleaned_data["reason"],
+                actor=acting_user(request),
+            )
+        except ServiceError as error:
+            show_error(request, error, transfer, fields={"location": "to_location"})
+        else:
+            messages.success(
+                request,
+                _("Moved %(count)s to %(place)s (lot #%(lot)s).")
+                % {
+                    "count": transfer.cleaned_data["quantity"],
+                    "place": moved_to.location.name,
+                    "lot": moved_to.pk,
+                },
+            )
+            return redirect("inventory:lot_detail", pk=lot.pk)
+    return _lot_page(request, lot, AdjustForm(), transfer)
 
 
 CATALOGUE_FORMS: dict[str, tuple[type[models.Model], Any, StrOrPromise]] = {
@@ -230,9 +295,33 @@ def catalogue_edit(request: HttpRequest, kind: str, pk: int | None = None) -> Ht
     )
 
 
+def _moved_in(days: DateRange, *kinds: StockMovement.Kind) -> Coalesce:
+    """Units of an item's ledger rows of these kinds on these days (a subquery per item)."""
+    rows = (
+        StockMovement.objects.filter(lot__item=OuterRef("pk"), kind__in=kinds)
+        .filter(**days.lookups("created_at"))
+        .values("lot__item")
+        .annotate(units=Sum("on_hand_delta"))
+        .values("units")
+    )
+    return Coalesce(Subquery(rows), Value(0), output_field=IntegerField())
+
+
 @organizer_required
-def stock_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """Stock by item, for grant reports and meetings."""
+def stock_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Stock by item now, and what came in and went out on the days asked for (`?from=`,
+    `?to=`, local days; all time without them), for grant reports and meetings."""
+    try:
+        days = date_range(request)
+    except BadRange as error:
+        return bad_range(error)
+    Kind = StockMovement.Kind
+    items = cast("QuerySet[Any]", selectors.items_with_stock()).annotate(
+        received_in_range=_moved_in(days, Kind.RECEIVED, Kind.CORRECTED),
+        handed_out_in_range=_moved_in(days, Kind.DISTRIBUTED),
+        spoiled_in_range=_moved_in(days, Kind.SPOILED),
+        adjusted_in_range=_moved_in(days, Kind.ADJUSTED),
+    )
     header = [
         "item",
         "category",
@@ -243,7 +332,14 @@ def stock_csv(request: HttpRequest) -> StreamingHttpResponse:
         "target",
         "below_target",
         "next_expiry",
+        "from",
+        "to",
+        "received_in_range",
+        "handed_out_in_range",
+        "spoiled_in_range",
+        "adjusted_in_range",
     ]
+    span = [days.start.isoformat() if days.start else "", days.end.isoformat() if days.end else ""]
     rows = (
         [
             name,
@@ -255,35 +351,58 @@ def stock_csv(request: HttpRequest) -> StreamingHttpResponse:
             target,
             on_hand < target,
             next_expiry.isoformat() if next_expiry else "",
+            *span,
+            received,
+            -handed_out,
+            -spoiled,
+            adjusted,
         ]
-        for name, category, unit, on_hand, reserved, available, target, next_expiry in (
-            # Annotated totals: typed as Any because the stubs cannot see the annotations.
-            cast("QuerySet[Any]", selectors.items_with_stock()).values_list(
-                "name",
-                "category__name",
-                "unit",
-                "total_on_hand",
-                "total_reserved",
-                "total_available",
-                "target_on_hand",
-                "next_expiry",
-            )
+        for (
+            name,
+            category,
+            unit,
+            on_hand,
+            reserved,
+            available,
+            target,
+            next_expiry,
+            received,
+            handed_out,
+            spoiled,
+            adjusted,
+        ) in items.values_list(
+            "name",
+            "category__name",
+            "unit",
+            "total_on_hand",
+            "total_reserved",
+            "total_available",
+            "target_on_hand",
+            "next_expiry",
+            "received_in_range",
+            "handed_out_in_range",
+            "spoiled_in_range",
+            "adjusted_in_range",
         )
     )
-    return csv_response("stock.csv", header, rows)
+    return csv_response(days.filename("stock"), header, rows)
 
 
 @organizer_required
 def donations_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """Every donation line, newest first; `?since=YYYY-MM-DD` limits it (400 if no date)."""
-    lines = DonationLine.objects.select_related("donation__location", "item__category").order_by(
-        "-donation__received_at", "donation_id", "id"
+    """Every line of every donation not voided, newest first, on the local days asked for
+    (`?from=`, `?to=`; `?since=` is an older name of `from`); 400 for a bad date."""
+    try:
+        days = date_range(request, legacy_from="since")
+    except BadRange as error:
+        return bad_range(error)
+    lines = within(
+        DonationLine.objects.select_related("donation__location", "item__category")
+        .filter(donation__voided_at__isnull=True)
+        .order_by("-donation__received_at", "donation_id", "id"),
+        days,
+        "donation__received_at",
     )
-    if since_text := request.GET.get("since", ""):
-        since = date_or_none(since_text)
-        if since is None:
-            return HttpResponseBadRequest(str(INVALID_DATE), content_type="text/plain")
-        lines = lines.filter(donation__received_at__date__gte=since)
     header = [
         "received_at",
         "donation",
@@ -296,7 +415,7 @@ def donations_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     ]
     rows = (
         [
-            timezone.localtime(line.donation.received_at).isoformat(timespec="minutes"),
+            local_time(line.donation.received_at),
             line.donation_id,
             line.donation.location.name,
             line.donation.donor,
@@ -307,4 +426,163 @@ def donations_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         ]
         for line in lines.iterator(chunk_size=500)
     )
-    return csv_response("donations.csv", header, rows)
+    return csv_response(days.filename("donations"), header, rows)
+
+
+# Fixing what was logged: correct or void a donation, count a location -----------------------
+
+
+def _donation_with_lines(pk: int) -> Donation:
+    return get_object_or_404(
+        Donation.objects.select_related("location", "voided_by").prefetch_related(
+            "lines__item", "lines__lot"
+        ),
+        pk=pk,
+    )
+
+
+@organizer_required
+def donation_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Type the quantities that really came; each changed line's lot is adjusted."""
+    donation = _donation_with_lines(pk)
+    lines = list(donation.lines.all())
+    form = CorrectionForm(request.POST or None, lines=lines)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.donation_correct(
+                donation_id=donation.pk,
+                quantities=form.quantities(),
+                reason=form.cleaned_data["reason"],
+                actor=acting_user(request),
+            )
+        except ServiceError as error:
+            field = form.field_of(error.index) if error.index is not None else error.field
+            form.add_error(field if field in form.fields else None, str(error))
+        else:
+            messages.success(request, _("Corrected %(count)s line(s).") % {"count": changed})
+            return redirect("inventory:donation_detail", pk=donation.pk)
+    return render(request, "inventory/donation_correct.html", {"donation": donation, "form": form})
+
+
+def _what_was_left(left: services.LineLeft) -> str:
+    parts = [
+        text % {"count": count}
+        for count, text in (
+            (left.reserved, _("%(count)s reserved for requests")),
+            (left.handed_out, _("%(count)s handed out")),
+            (left.moved, _("%(count)s moved to another location")),
+            (left.spoiled, _("%(count)s spoiled or counted away")),
+        )
+        if count
+    ]
+    return _("%(item)s: not taken back: %(parts)s.") % {
+        "item": left.item,
+        "parts": ", ".join(parts),
+    }
+
+
+@organizer_required
+def donation_void(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page (what comes back, what cannot), then the void on its POST."""
+    donation = _donation_with_lines(pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.donation_void(
+                donation_id=donation.pk,
+                reason=form.cleaned_data["reason"],
+                actor=acting_user(request),
+            )
+        except ServiceError as error:
+            show_error(request, error, form)
+        else:
+            messages.success(
+                request,
+                _("Donation #%(number)s voided: %(count)s unit(s) taken back.")
+                % {"number": donation.pk, "count": result.taken_back},
+            )
+            for left in result.left:
+                messages.warning(request, _what_was_left(left))
+            return redirect("inventory:donation_detail", pk=donation.pk)
+    return render(
+        request, "inventory/donation_void_confirm.html", {"donation": donation, "form": form}
+    )
+
+
+@organizer_required
+def count_locations(request: HttpRequest) -> HttpResponse:
+    """Where to count: each active location with how many lots hold stock there."""
+    locations = Location.objects.filter(active=True).annotate(
+        lot_count=models.Count("lots", filter=models.Q(lots__on_hand__gt=0))
+    )
+    return render(request, "inventory/count_locations.html", {"locations": locations})
+
+
+def _lots_to_count(request: HttpRequest, location: Location) -> list[StockLot]:
+    """The location's lots holding stock, and any lot a submitted count names (so a lot
+    emptied since the page was shown is still reviewed, not silently dropped)."""
+    named = {
+        pk
+        for key in request.POST
+        if key.startswith("seen_") and (pk := bounded_int(key.removeprefix("seen_"))) is not None
+    }
+    return list(
+        selectors.lots_with_details()
+        .filter(location=location)
+        .filter(models.Q(on_hand__gt=0) | models.Q(pk__in=named))
+        .order_by("item__name", models.F("expires_on").asc(nulls_last=True), "pk")
+    )
+
+
+@organizer_required
+def location_count(request: HttpRequest, pk: int) -> HttpResponse:
+    """A stock count in three steps, without JavaScript: enter what is on the shelves
+    (blank: not counted), review the differences, post them together (one transaction)."""
+    location = get_object_or_404(Location, pk=pk)
+    lots = _lots_to_count(request, location)
+    form = CountForm(request.POST or None, lots=lots)
+    action = request.POST.get("action", "")
+    reason = ReasonForm(request.POST if action == "post" else None)
+    context: dict[str, Any] = {"location": location, "form": form, "reason": reason}
+    if request.method != "POST" or action == "edit" or not form.is_valid():
+        return render(request, "inventory/location_count.html", context)
+    counts = [services.LotCount(*row) for row in form.counts()]
+    if not counts:
+        form.add_error(None, _("Enter at least one count."))
+        return render(request, "inventory/location_count.html", context)
+    if action == "post" and reason.is_valid():
+        try:
+            posted = services.location_count_post(
+                location=location,
+                counts=counts,
+                reason=reason.cleaned_data["reason"],
+                actor=acting_user(request),
+            )
+        except ServiceError as error:
+            show_error(request, error, reason)
+        else:
+            if posted:
+                messages.success(
+                    request,
+                    _("Posted %(count)s adjustment(s) for %(place)s.")
+                    % {"count": len(posted), "place": location.name},
+                )
+            else:
+                messages.info(request, _("Every count matched: nothing to post."))
+            return redirect("inventory:stock")
+    current = services.lot_counts([count.lot_id for count in counts])
+    problems = services.count_problems(location=location, counts=counts, locked=current)
+    by_id = {lot.pk: lot for lot in lots}
+    context["review"] = [
+        {
+            "lot": by_id[count.lot_id],
+            "seen": count.seen_on_hand,
+            "counted": count.counted,
+            "difference": count.counted - count.seen_on_hand,
+            "problem": problems.get(count.lot_id),
+        }
+        for count in counts
+    ]
+    context["differences"] = sum(1 for row in context["review"] if row["difference"])
+    context["problems"] = bool(problems)
+    return render(request, "inventory/location_count_review.html", context)

@@ -137,7 +137,14 @@ def test_it_lists_needs_without_anything_personal(anonymous_api: APIClient, rice
 
     assert response.status_code == 200
     assert response.json() == [
-        {"item": rice.pk, "category": None, "name": "Rice", "unit": "each", "shortfall": 2}
+        {
+            "item": rice.pk,
+            "category": None,
+            "name": "Rice",
+            "local_name": "Rice",  # in the client's language (tests/inventory/...translations)
+            "unit": "each",
+            "shortfall": 2,
+        }
     ]
     assert SECRET_NAME not in response.content.decode()
 
