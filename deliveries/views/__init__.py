@@ -5,19 +5,27 @@ a contact is unsealed only by deliveries.reveal.contacts_reveal."""
 from deliveries.views.driving import (
     board,
     my_routes,
+    offer_accept,
+    offer_decline,
     route_claim,
     route_page,
     route_release,
     route_start,
     stop_complete,
+    stop_reorder,
 )
 from deliveries.views.organizing import (
     dashboard_page,
     driver_edit,
     driver_list,
+    pantry_packing,
     reveal_log,
     route_detail,
+    route_labels,
     route_list,
+    route_offer,
+    route_packing,
+    stop_move,
 )
 
 __all__ = [
@@ -26,12 +34,20 @@ __all__ = [
     "driver_edit",
     "driver_list",
     "my_routes",
+    "offer_accept",
+    "offer_decline",
+    "pantry_packing",
     "reveal_log",
     "route_claim",
     "route_detail",
+    "route_labels",
     "route_list",
+    "route_offer",
+    "route_packing",
     "route_page",
     "route_release",
     "route_start",
     "stop_complete",
+    "stop_move",
+    "stop_reorder",
 ]
