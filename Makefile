@@ -8,7 +8,7 @@ PORT ?= 8000
 # pytest workers (pytest-xdist): one per CPU; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint types pytest bench load install messages clean
+.PHONY: run test lint types pytest bench load install messages clean screenshots
 
 run: install messages
 	@mkdir -p var/broker/queue var/broker/processed
@@ -53,6 +53,12 @@ bench: install messages
 # only, a few minutes); needs PostgreSQL and Redis on this machine. Not part of CI.
 load: install messages
 	$(PY) -m benchmarks.load
+
+# The README's pictures, taken from the real app: demo data on SQLite in a temporary VAR_DIR,
+# Debian's Chromium (/usr/bin/chromium) through Playwright. Writes docs/screenshots/*.png.
+# Not part of `make test`.
+screenshots: install messages
+	$(PY) tools/screenshots.py
 
 clean:
 	rm -rf var/ .venv/
