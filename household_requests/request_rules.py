@@ -58,18 +58,51 @@ DAY_CHOICES = [
 ]
 # Monday first, as date.weekday() counts.
 WEEKDAYS = [code for code, _label in DAY_CHOICES]
-CONTACT_FIELDS = ("name", "phone", "address", "notes", "safe_to_call", "safe_to_text")
+
+
+class Reach(TextChoices):
+    """How the driver may reach the family before coming: the family's own answer."""
+
+    CALL = "call", _("Call")
+    TEXT = "text", _("Text")
+    # Only from the public API (both of its old booleans said yes); the form asks for one.
+    CALL_OR_TEXT = "call_or_text", _("Call or text")
+    KNOCK = "knock", _("Neither: knock only")
+
+
+# What the form offers: one plain choice, none preselected (see `_read_reach`).
+FORM_REACH_CHOICES = [(r.value, r.label) for r in (Reach.CALL, Reach.TEXT, Reach.KNOCK)]
+# What the driver reads on the stop, in one line.
+REACH_DRIVER_LINES = {
+    Reach.CALL: _("Call first"),
+    Reach.TEXT: _("Text first"),
+    Reach.CALL_OR_TEXT: _("Call or text first"),
+    Reach.KNOCK: _("Knock only: no call, no text"),
+}
+# What the family is promised once the request is received: exactly what they chose.
+REACH_PROMISES = {
+    Reach.CALL: _("A volunteer will call you before bringing your delivery."),
+    Reach.TEXT: _("A volunteer will send you a text message before bringing your delivery."),
+    Reach.CALL_OR_TEXT: _("A volunteer will call or text you before bringing your delivery."),
+    Reach.KNOCK: _("No one will call or text you. The driver will knock when they arrive."),
+}
+# The postal code is read for the zone and also sealed with the address (the driver's map).
+CONTACT_FIELDS = ("name", "phone", "address", "notes", "postal_code", "reach", "auto_texts")
 # Every value of a request but its lines, by the names the form and the API share.
-REQUEST_FIELDS = (
-    "adults",
-    "children",
-    "infants",
-    "postal_code",
-    "fulfilment",
-    "pickup_location",
-    "dietary_needs",
-    "preferred_days",
-    *CONTACT_FIELDS,
+REQUEST_FIELDS = tuple(
+    dict.fromkeys(
+        (
+            "adults",
+            "children",
+            "infants",
+            "postal_code",
+            "fulfilment",
+            "pickup_location",
+            "dietary_needs",
+            "preferred_days",
+            *CONTACT_FIELDS,
+        )
+    )
 )
 
 REQUIRED = _("Please fill in this field.")
@@ -92,6 +125,7 @@ UNKNOWN_POSTAL_CODE_CALL = _(
 BAD_PHONE = _("Please enter a phone number with 7 to 15 digits.")
 ADDRESS_REQUIRED = _("Please tell us where to deliver, or choose pickup.")
 PICKUP_LOCATION_REQUIRED = _("Please choose where you will pick up.")
+REACH_REQUIRED = _("Please choose how the driver may reach you: call, text, or knock only.")
 NO_ITEMS = _("Please choose at least one thing you need.")
 TOO_MANY_LINES = _("Please ask for at most %(limit_value)d different things in one request.")
 
@@ -235,7 +269,8 @@ def _key(value: Any) -> int | None:
 
 def ticked(value: Any) -> bool:
     """Yes only when said plainly ("on" from a browser, true, "yes"): a family's "safe to
-    call" must never turn into yes from "no", "off" or a typo."""
+    call" (the public API's old booleans) must never turn into yes from "no", "off" or a
+    typo."""
     if isinstance(value, str):
         return value.strip().lower() in _YES_WORDS
     if isinstance(value, bool):
@@ -380,16 +415,51 @@ def address_problem(fulfilment: str, address: str) -> StrOrPromise | None:
     return None
 
 
+def reach_from_ticks(call: bool, text: bool) -> Reach:
+    """The public API's old pair of booleans as one answer."""
+    if call and text:
+        return Reach.CALL_OR_TEXT
+    return Reach.CALL if call else Reach.TEXT if text else Reach.KNOCK
+
+
+def _read_reach(reading: Reading, values: Mapping[str, Any]) -> None:
+    """Call, text, or knock only: asked, never assumed. Nothing is preselected on the form,
+    because a family afraid of a knock and a family afraid of a call are both told what
+    they chose, not what we guessed; no answer is a problem to fix, not "knock only"
+    (the old unticked boxes that told drivers not to call most families). The public API
+    also takes its old `safe_to_call` / `safe_to_text` booleans: either one sent is an
+    answer; `reach`, when sent, wins."""
+    raw = values.get("reach")
+    if not _is_blank(raw):
+        if isinstance(raw, str) and raw in Reach.values:
+            reading.values["reach"] = Reach(raw)
+        else:
+            reading.fail("reach", CHOOSE_FROM_LIST)
+        return
+    call, text = values.get("safe_to_call"), values.get("safe_to_text")
+    if call is not None or text is not None:
+        reading.values["reach"] = reach_from_ticks(ticked(call), ticked(text))
+        return
+    reading.fail("reach", REACH_REQUIRED)
+
+
 def read_contact(values: Mapping[str, Any], *, reading: Reading | None = None) -> Reading:
-    """Name, phone, address and notes as typed, checked; never stored as they are."""
+    """Name, phone, address, notes, postal code and how to reach the family, as typed,
+    checked; never stored as they are. Alone (the status page's new details) the postal
+    code may be left blank; in a request `read_request` has read it already."""
     reading = reading if reading is not None else Reading()
     _read_text(reading, values, "name", NAME_MAX, required=True)
     _read_text(reading, values, "phone", PHONE_MAX, required=True)
     _read_text(reading, values, "address", ADDRESS_MAX, required=False)
     _read_text(reading, values, "notes", NOTES_MAX, required=False)
-    # Unticked unless said otherwise: the form's boxes start unticked.
-    reading.values["safe_to_call"] = ticked(values.get("safe_to_call"))
-    reading.values["safe_to_text"] = ticked(values.get("safe_to_text"))
+    if "postal_code" not in reading.values and not reading.failed("postal_code"):
+        if _is_blank(values.get("postal_code")):
+            reading.values["postal_code"] = ""
+        else:
+            _read_postal_code(reading, values)
+    _read_reach(reading, values)
+    # Automatic texts only when asked for plainly; absent or anything else is no.
+    reading.values["auto_texts"] = ticked(values.get("auto_texts"))
     return reading
 
 
@@ -398,7 +468,8 @@ def read_request(values: Mapping[str, Any]) -> Reading:
 
     `values` has the public API's names: lines are `[{"item" or "category", "quantity"}]`.
     What is not sent is what the form starts with: 1 adult, no children or infants,
-    delivery, boxes unticked. A count left blank is 0; a line of quantity 0 is no need.
+    delivery, and no answer to how to reach the family (which must be given). A count left
+    blank is 0; a line of quantity 0 is no need.
     """
     reading = Reading()
     for name, missing in (("adults", 1), ("children", 0), ("infants", 0)):

@@ -40,6 +40,7 @@ NO_START, UNCLAIMED, INACTIVE, NOT_DAY = (
     services.ROUTE_NOT_ACTIVE,
     services.NOT_ITS_DAY,
 )
+TOO_LATE = services.OUTCOME_TOO_LATE
 STATUS_OF: dict[Answer, int] = {
     OK: 200,
     GONE: 404,
@@ -52,12 +53,13 @@ STATUS_OF: dict[Answer, int] = {
     UNCLAIMED: 409,
     INACTIVE: 409,
     NOT_DAY: 409,
+    TOO_LATE: 409,
 }
 
 
-def _yesterday(route: Route) -> None:
+def _yesterday(route: Route, days: int = 2) -> None:
     # No action moves a route's day; the clock does. The nightly retirement has not run yet.
-    Route.objects.filter(pk=route.pk).update(service_date=route.service_date - dt.timedelta(2))
+    Route.objects.filter(pk=route.pk).update(service_date=route.service_date - dt.timedelta(days))
 
 
 def open_route(world: DriverWorld) -> Route:
@@ -102,8 +104,16 @@ def my_claimed_route_on_its_day(world: DriverWorld) -> Route:
 
 
 def my_started_route_day_passed(world: DriverWorld) -> Route:
+    """Started yesterday: its outcomes are still taken (services.OUTCOME_GRACE_DAYS)."""
     route = route_in_state(world.route, "in_progress", world.driver_profile)
-    _yesterday(route)
+    _yesterday(route, days=1)
+    return route
+
+
+def my_started_route_grace_over(world: DriverWorld) -> Route:
+    """Started two days ago: the sweep retires it, so its outcomes are no longer taken."""
+    route = route_in_state(world.route, "in_progress", world.driver_profile)
+    _yesterday(route, days=2)
     return route
 
 
@@ -148,6 +158,7 @@ CASES = [
     Case(my_claimed_route_on_its_day, F,    T,   F,      LOST,     OK,       OK,        OK),
     Case(mine("in_progress"),         F,    T,   T,      LOST,     NO_START, UNCLAIMED, OK),
     Case(my_started_route_day_passed, F,    T,   F,      PASSED,   NO_START, UNCLAIMED, OK),
+    Case(my_started_route_grace_over, F,    T,   F,      PASSED,   NO_START, UNCLAIMED, TOO_LATE),
     Case(my_claimed_route_day_passed, F,    T,   F,      PASSED,   PASSED,   OK,        PASSED),
     Case(mine("completed"),           F,    T,   F,      LOST,     NO_START, UNCLAIMED, INACTIVE),
     Case(mine("released"),            T,    T,   F,      OK,       NO_START, UNCLAIMED, GONE),
@@ -214,7 +225,8 @@ def test_it_answers_alike_on_every_way_in(
         on_api = _undone(lambda: _api_answer(api.post(f"/api/v1/{path}", body, format="json")))
         return on_page, on_api
 
-    delivered = {"outcome": "delivered"}
+    # The page's confirm step said yes (the API has none; it ignores the field).
+    delivered = {"outcome": "delivered", "confirm": "yes"}
     assert {
         "claim": answers(f"routes/{route.pk}/claim/", {}),
         "start": answers(f"routes/{route.pk}/start/", {}),

@@ -84,11 +84,14 @@ def test_it_builds_call_text_and_map_links_on_the_page(world: DriverWorld, drive
 
     assert body.count('href="tel:6125550199"') == 1
     assert body.count('href="sms:6125550199"') == 1
-    assert body.count('href="geo:0,0?q=4417%20Zzyzx%20Leakcheck%20Avenue%2C%20Apt%209"') == 1
+    # With the postal code sealed beside the address (tests/deliveries/test_map_link.py).
+    geo = 'href="geo:0,0?q=4417%20Zzyzx%20Leakcheck%20Avenue%2C%20Apt%209%2C%2055404"'
+    assert body.count(geo) == 1
+    assert "Call or text first" in body
 
 
 def test_it_leaves_out_call_and_text_links_when_they_are_not_safe(driver: User):
-    route = planned_route([contact(safe_to_call=False, safe_to_text=False)])
+    route = planned_route([contact(reach="knock")])
     route_in_state(route, "in_progress", make_driver(driver))
 
     response = page_client(driver).get(f"/drive/routes/{route.pk}/")
@@ -96,8 +99,7 @@ def test_it_leaves_out_call_and_text_links_when_they_are_not_safe(driver: User):
     seen = shown(response.content.decode(), "tel:", "sms:", "geo:0,0?q=")
     assert seen == [False, False, True]
     assert shows_secrets(text_of(response))
-    assert "Do not call." in text_of(response)
-    assert "Do not text." in text_of(response)
+    assert "Knock only: no call, no text" in text_of(response)
 
 
 def test_it_hides_a_stop_s_contact_once_it_is_delivered(two_stops: TwoStops, driver: User):
@@ -108,7 +110,9 @@ def test_it_hides_a_stop_s_contact_once_it_is_delivered(two_stops: TwoStops, dri
     last_reveal = ContactReveal.objects.latest("id").pk
 
     response = client.post(
-        f"/drive/stops/{first.pk}/complete/", {"outcome": "delivered"}, follow=True
+        f"/drive/stops/{first.pk}/complete/",
+        {"outcome": "delivered", "confirm": "yes"},
+        follow=True,
     )
 
     assert response.redirect_chain == [(f"/drive/routes/{route.pk}/", 302)]
@@ -144,7 +148,7 @@ def test_it_reveals_only_the_next_stop_when_so_configured(
     client = page_client(driver)
 
     before = text_of(client.get(f"/drive/routes/{route.pk}/"))
-    client.post(f"/drive/stops/{first.pk}/complete/", {"outcome": "delivered"})
+    client.post(f"/drive/stops/{first.pk}/complete/", {"outcome": "delivered", "confirm": "yes"})
     after = text_of(client.get(f"/drive/routes/{route.pk}/"))
 
     assert (shown(before, *ADDRESSES), shown(after, *ADDRESSES)) == ([True, False], [False, True])

@@ -26,7 +26,9 @@ def test_it_completes_the_route_with_its_last_stop_and_hides_everything(
     client = page_client(driver)
 
     response = client.post(
-        f"/drive/stops/{world.stop.pk}/complete/", {"outcome": "delivered"}, follow=True
+        f"/drive/stops/{world.stop.pk}/complete/",
+        {"outcome": "delivered", "confirm": "yes"},
+        follow=True,
     )
 
     assert response.redirect_chain == [("/drive/mine/", 302)]
@@ -49,7 +51,7 @@ def test_it_records_a_failed_stop_with_a_reason_from_the_list(two_stops: TwoStop
 
     response = client.post(
         f"/drive/stops/{first.pk}/complete/",
-        {"outcome": "failed", "reason": "nobody_home"},
+        {"outcome": "failed", "reason": "nobody_home", "confirm": "yes"},
         follow=True,
     )
 
@@ -70,13 +72,17 @@ def test_it_refuses_an_unknown_outcome_and_a_stop_already_done(two_stops: TwoSto
     no_reason = client.post(url, {"outcome": "failed"}, follow=True)
     first.refresh_from_db()
     assert first.outcome == StopOutcome.PENDING
-    client.post(url, {"outcome": "delivered"}, follow=True)
+    client.post(url, {"outcome": "delivered", "confirm": "yes"}, follow=True)
     again = client.post(url, {"outcome": "failed", "reason": "other"}, follow=True)
+    again_confirmed = client.post(
+        url, {"outcome": "failed", "reason": "other", "confirm": "yes"}, follow=True
+    )
 
     assert "Choose delivered, or not delivered and a reason" in text_of(odd)
     assert "Choose delivered, or not delivered and a reason" in text_of(free_text)
     assert messages_of(no_reason) == [str(services.REASON_REQUIRED)]
     assert messages_of(again) == [str(services.STOP_DONE)]
+    assert messages_of(again_confirmed) == [str(services.STOP_DONE)]
     first.refresh_from_db()
     assert (first.outcome, first.failure_reason) == (StopOutcome.DELIVERED, "")
 
@@ -87,7 +93,9 @@ def test_it_settles_a_stop_whose_family_cancelled_without_handing_anything_over(
     first = two_stops.first
     request_services.request_cancel(request_id=first.request_id)
 
-    late = page_client(driver).post(f"/drive/stops/{first.pk}/complete/", {"outcome": "delivered"})
+    late = page_client(driver).post(
+        f"/drive/stops/{first.pk}/complete/", {"outcome": "delivered", "confirm": "yes"}
+    )
 
     assert late.status_code == 302
     first.refresh_from_db()
@@ -99,7 +107,7 @@ def test_it_refuses_a_stop_of_a_route_the_driver_lost(world: DriverWorld, driver
     services.route_release(route_id=world.route.pk, driver=world.driver_profile)
 
     response = page_client(driver).post(
-        f"/drive/stops/{world.stop.pk}/complete/", {"outcome": "delivered"}
+        f"/drive/stops/{world.stop.pk}/complete/", {"outcome": "delivered", "confirm": "yes"}
     )
 
     assert response.status_code == 404

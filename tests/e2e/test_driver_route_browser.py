@@ -53,6 +53,7 @@ def test_it_lets_a_driver_claim_see_the_address_and_deliver(driver_phone: Page, 
     expect(page.get_by_text(SECRET_NAME)).to_be_visible()
     assert ContactReveal.objects.filter(channel="page").count() >= 1
     page.get_by_role("button", name="Delivered").click()
+    page.get_by_role("button", name="Yes, delivered").click()  # the stop's confirm step
 
     expect(page.get_by_text(SECRET_ADDRESS)).to_have_count(0)
     assert Route.objects.get(pk=world.route.pk).status == RouteStatus.COMPLETED

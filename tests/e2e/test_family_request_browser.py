@@ -40,6 +40,9 @@ def test_it_takes_a_request_in_spanish_and_lets_the_family_cancel_it(family_phon
     page.get_by_label(es("Name or nickname")).fill("Rosa")
     page.get_by_label(es("Phone number")).fill("612 555 0142")
     page.get_by_label(es("Address for delivery")).fill("12 Calle Falsa, Apt 3")
+    page.get_by_label(
+        es("Text"), exact=True
+    ).check()  # how the driver may reach her: asked, never assumed
     page.get_by_label(es("I understand how my details are kept and destroyed.")).check()
     page.get_by_role("button", name=es("Send my request")).click()
 
@@ -47,6 +50,9 @@ def test_it_takes_a_request_in_spanish_and_lets_the_family_cancel_it(family_phon
     request = HouseholdRequest.objects.get()
     assert request.language == "es"
     expect(page.locator(".reference")).to_have_text(request.reference)
+    expect(page.locator(".promise")).to_have_text(
+        es("A volunteer will send you a text message before bringing your delivery.")
+    )
     assert "Rosa" not in page.content()
     assert b"Rosa" not in bytes(SealedContact.objects.get().sealed)
     page.reload()  # the answer is a page of its own: reloading it sends nothing again
@@ -57,6 +63,7 @@ def test_it_takes_a_request_in_spanish_and_lets_the_family_cancel_it(family_phon
     expect(page).to_have_url(re.compile(rf"/request/status/{request.reference}/"))
     assert "12 Calle Falsa" not in page.content()  # the saved details are never shown back
     page.get_by_role("button", name=es("Cancel my request")).click()
+    page.get_by_role("button", name=es("Yes, cancel my request")).click()  # asked once more
 
     expect(page.locator(".status-badge")).to_have_text(es("Cancelled"))
     assert HouseholdRequest.objects.get().status == RequestStatus.CANCELLED

@@ -47,6 +47,7 @@ def request_payload(item: Item, quantity: int = 2, **overrides: Any) -> dict[str
         "phone": SECRET_PHONE,
         "address": SECRET_ADDRESS,
         "notes": SECRET_NOTES,
+        "reach": "call",
         "lines": [{"item": item.pk, "quantity": quantity}],
     }
     payload.update(overrides)

@@ -16,6 +16,7 @@ GOOD: dict[str, Any] = {
     "name": "Ana",
     "phone": "612 555 0100",
     "address": "12 Lake St",
+    "reach": "call",
     "lines": [{"item": 7, "quantity": "2"}],
 }
 KNOWN = Known(
@@ -28,14 +29,14 @@ def read(**changes: Any) -> rules.Reading:
 
 
 def test_it_reads_a_good_request_into_clean_values():
-    reading = read(children="1.0", dietary_needs=["halal", "halal"], safe_to_text="on")
+    reading = read(children="1.0", dietary_needs=["halal", "halal"], reach="text")
 
     assert reading.problems == []
     values = reading.values
     assert (values["adults"], values["children"], values["infants"]) == (2, 1, 0)
     assert values["postal_code"] == "55407" and values["fulfilment"] == "delivery"
     assert values["dietary_needs"] == ["halal"] and values["preferred_days"] == []
-    assert (values["safe_to_call"], values["safe_to_text"]) == (False, True)
+    assert values["reach"] == rules.Reach.TEXT
     assert reading.lines == [Line(0, item=7, category=None, quantity=2)]
     assert rules.check_known(reading, KNOWN) == []
 
@@ -60,7 +61,7 @@ def test_it_reads_what_is_not_sent_as_the_form_starts():
         0,
         0,
     )
-    assert reading.values["fulfilment"] == "delivery" and not reading.values["safe_to_call"]
+    assert reading.values["fulfilment"] == "delivery"
     assert read(adults="", children="1").values["adults"] == 0
 
 
@@ -68,14 +69,16 @@ def test_it_keeps_one_kind_of_line_break_in_an_address():
     assert read(address=" 12 Lake St\r\nApt 3\r").values["address"] == "12 Lake St\nApt 3"
 
 
+# The public API's old booleans, still taken in place of `reach`.
 @pytest.mark.parametrize("ticked", [True, "on", "true", "yes", 1])
 def test_it_reads_a_tick(ticked: Any):
-    assert read(safe_to_call=ticked).values["safe_to_call"] is True
+    assert read(reach=None, safe_to_call=ticked).values["reach"] == rules.Reach.CALL
 
 
 @pytest.mark.parametrize("unticked", [None, False, "", "false", "0", 0])
 def test_it_reads_no_tick(unticked: Any):
-    assert read(safe_to_call=unticked).values["safe_to_call"] is False
+    reading = read(reach=None, safe_to_call=unticked, safe_to_text="no")
+    assert reading.values["reach"] == rules.Reach.KNOCK
 
 
 @pytest.mark.parametrize("adults", [True, [2], {"n": 2}, 2.5, "1e9", "0x2"])

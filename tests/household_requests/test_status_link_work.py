@@ -111,7 +111,7 @@ def test_it_limits_failed_status_lookups_per_address(submitted: SubmittedRequest
     # The family's own link still opens from that address: other sites cannot make its
     # browser (or its neighbours' on a shared connection) shut it out with wrong links.
     assert client.get(own).status_code == 200
-    assert client.post(own + "cancel/").status_code == 302
+    assert client.post(own + "cancel/", {"confirm": "yes"}).status_code == 302
     submitted.request.refresh_from_db()
     assert submitted.request.status == RequestStatus.CANCELLED
     # Another address is counted on its own.

@@ -118,7 +118,7 @@ def test_it_serves_families_drivers_and_organizers_while_redis_is_unreachable(
         family,
         "POST",
         f"{server.url}{status_path}cancel/",
-        data={"csrfmiddlewaretoken": family.cookies["csrftoken"]},
+        data={"csrfmiddlewaretoken": family.cookies["csrftoken"], "confirm": "yes"},
     )
     assert cancel.status_code == 302, cancel.status_code
     cancelled = HouseholdRequest.objects.get(reference=reference)

@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.test import APIClient
 
-from mutualaid.bounds import INVALID_DATE, MAX_PAGE_SIZE, NUL_REFUSED
+from mutualaid.bounds import MAX_PAGE_SIZE, NUL_REFUSED
 from mutualaid.parsers import MAX_JSON_DEPTH, TOO_DEEP, nested_deeper_than
 from tests.conftest import PASSWORD, api_client_for, page_client
 from tests.deliveries.scenario import make_driver
@@ -253,7 +253,7 @@ def test_it_refuses_an_impossible_since_in_the_donations_export(
     page.raise_request_exception = False
     response = page.get(f"/inventory/donations.csv?since={since}")
     assert response.status_code == 400
-    assert response.content.decode() == str(INVALID_DATE)
+    assert "YYYY-MM-DD" in response.content.decode()  # says what a date must look like
     assert page.get("/inventory/donations.csv?since=2026-01-01").status_code == 200
     assert page.get("/inventory/donations.csv?since=").status_code == 200
 
