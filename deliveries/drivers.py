@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from deliveries.models import Driver
+from deliveries.models import Driver, Route
 from deliveries.services import routes_take_back
 from household_requests.models import Zone
 from mutualaid import volunteers
@@ -114,6 +114,15 @@ def _driver_routes_take_back(member: User) -> None:
     driver = Driver.objects.filter(user=member).first()
     if driver is not None:
         routes_take_back(driver=driver, every_route=True)
+        Route.objects.filter(offered_to=driver).update(offered_to=None, offered_at=None)
+
+
+def _driver_unvet(member: User, by: User) -> None:
+    """After a reset, whoever holds the link may not be the driver: they drive again only
+    once an organizer other than the one who reset them vets them (`invited_by`)."""
+    driver = Driver.objects.filter(user=member, vetted=True).first()
+    if driver is not None:
+        driver_save(user=member, vetted=False, by=by)
 
 
 @transaction.atomic
@@ -128,6 +137,7 @@ def member_reset(*, member: User, by: User) -> volunteers.IssuedLink:
     volunteers.credentials_end(member=member)
     _driver_routes_take_back(member)
     volunteers.member_event_log(member=member, kind=MemberEventKind.RESET, actor=by)
+    _driver_unvet(member, by)
     return volunteers.link_issue(member=member, purpose=LinkPurpose.RESET, by=by)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.models import User
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -23,13 +24,22 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from knox.models import AuthToken
 
 from deliveries.drivers import member_deactivate, member_invite, member_reset
 from household_requests.models import Zone
 from mutualaid import volunteers
 from mutualaid.errors import ServiceError, show_error
 from mutualaid.models import AccessLink, MemberEvent, MemberEventKind
-from mutualaid.roles import DESK, DRIVER, ORGANIZER, ROLES, acting_user, organizer_required
+from mutualaid.roles import (
+    DESK,
+    DISPATCHER,
+    DRIVER,
+    ORGANIZER,
+    ROLES,
+    acting_user,
+    organizer_required,
+)
 
 LOG_LIMIT = 200
 # The session remembers which link the person opened (its id, never its token).
@@ -38,6 +48,7 @@ ROLE_LABELS = {
     ORGANIZER: gettext_lazy("organizer"),
     DRIVER: gettext_lazy("driver"),
     DESK: gettext_lazy("pickup desk"),
+    DISPATCHER: gettext_lazy("hotline dispatcher (pauses zones)"),
 }
 
 
@@ -225,3 +236,13 @@ def access_link_set(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your password is set. Log in with it now."))
             return redirect("login")
     return render(request, "volunteers/set_password.html", {"form": form, "member": link.member})
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Django's password change, which also ends the member's other sessions; it ends their
+    API tokens too (a lost phone's token must not outlive the new password)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        AuthToken.objects.filter(user=self.request.user).delete()
+        return response

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -53,6 +54,8 @@ NO_MAIL_BACKENDS = frozenset(
         "django.core.mail.backends.dummy.EmailBackend",
     }
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,12 @@ def person_add(*, username: str, role: str, email: str, by: User) -> User:
 
 
 def invited_by(member: User, organizer: User) -> bool:
+    """Whether `organizer` invited `member` or issued them a reset link: either way the
+    organizer may have set the password, so someone else must vet them."""
     return MemberEvent.objects.filter(
-        member=member, actor=organizer, kind=MemberEventKind.INVITED
+        member=member,
+        actor=organizer,
+        kind__in=[MemberEventKind.INVITED, MemberEventKind.RESET],
     ).exists()
 
 
@@ -196,5 +203,9 @@ def link_mail(*, link: IssuedLink, url: str, expires: str) -> bool:
     if not (mail_configured() and link.member.email):
         return False
     body = str(LINK_MAIL_BODY) % {"expires": expires, "url": url}
-    send_mail(str(LINK_MAIL_SUBJECT), body, None, [link.member.email])
+    try:
+        send_mail(str(LINK_MAIL_SUBJECT), body, None, [link.member.email])
+    except Exception as error:  # mail down: the organizer is shown the link instead
+        logger.warning("could not email a one-time link: %s", type(error).__name__)
+        return False
     return True

@@ -84,6 +84,9 @@ def test_it_seals_the_answer_and_promises_exactly_it(client: Client, rice: Item,
     body = response.content.decode()
     assert "We received your request" in body
     assert PROMISES[reach] in body
+    # The answer travels as a one-time message, never in the address (history, proxy logs).
+    assert all(reach not in url for url, _status in response.redirect_chain)
+    assert PROMISES[reach] not in client.get(response.redirect_chain[-1][0]).content.decode()
     assert [p for p in EVERY_PROMISE if p in body] == [PROMISES[reach]]
     assert _sealed_reach() == reach
     # Not in the clear anywhere: the request row holds no trace of it.

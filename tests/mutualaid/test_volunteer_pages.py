@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
+from rest_framework.test import APIClient
 
 from deliveries.drivers import driver_save, member_invite
 from mutualaid.models import AccessLink, MemberEvent
@@ -230,6 +231,11 @@ def test_the_driver_form_says_when_vetting_is_held(organizer: User):
 def test_every_member_changes_their_own_password(driver: User):
     client = page_client(driver)
     other_browser = page_client(driver)
+    token = APIClient().post(
+        "/api/v1/auth/token/", {"username": "dario", "password": PASSWORD}, format="json"
+    )
+    lost_phone = APIClient(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    assert lost_phone.get("/api/v1/routes/").status_code == 200  # its token works until then
 
     answer = client.post(
         "/accounts/password_change/",
@@ -241,6 +247,7 @@ def test_every_member_changes_their_own_password(driver: User):
     assert logs_in("dario", NEW_PASSWORD) and not logs_in("dario", PASSWORD)
     assert client.get("/drive/").status_code == 200
     assert other_browser.get("/drive/").status_code == 302  # signed out elsewhere
+    assert lost_phone.get("/api/v1/routes/").status_code == 401  # and its API token ended
 
 
 def test_the_forgotten_password_page_says_to_ask_an_organizer():

@@ -24,6 +24,7 @@ from deliveries.drivers import (
     member_reset,
 )
 from deliveries.models import Driver, Route, RouteStatus
+from deliveries.services import route_claim
 from household_requests.models import HouseholdRequest, RequestStatus
 from mutualaid.errors import Kind, ServiceError
 from mutualaid.members import member_add
@@ -261,7 +262,30 @@ def test_it_ends_sessions_tokens_and_routes_at_once(
     expected = RequestStatus.SCHEDULED if route_after == RouteStatus.OPEN else RequestStatus.MATCHED
     assert request.status == expected
     assert not signs_in("dario", PASSWORD)  # the old password no longer works
-    assert kinds(driver)[-1] == ("reset" if action == "reset" else "deactivated")
+    if action == "reset":
+        assert kinds(driver)[-2:] == ["reset", "unvetted"]
+    else:
+        assert kinds(driver)[-1] == "deactivated"
+
+
+@pytest.mark.django_db
+def test_whoever_resets_a_driver_cannot_drive_as_them(
+    organizer: User, second_organizer: User, driver: User
+):
+    """An organizer who resets a driver and uses the link themselves finds an unvetted
+    account: no claim, no offer, and their own vetting of it waits for someone else."""
+    world = routed_request()
+    route = route_in_state(world.route, "claimed", make_driver(driver, world.zone))
+    issued = member_reset(member=driver, by=organizer)
+    invite_accept(link_id=link_open(token=issued.token).pk, password="a-new-long-passphrase-42")
+    taken_over = Driver.objects.get(user=driver)
+
+    assert not taken_over.vetted
+    with pytest.raises(ServiceError):
+        route_claim(route_id=route.pk, driver=taken_over)
+    assert not driver_save(user=driver, vetted=True, by=organizer).vetted  # held
+    assert driver_save(user=driver, vetted=True, by=second_organizer).vetted
+    assert route_claim(route_id=route.pk, driver=Driver.objects.get(user=driver)).pk == route.pk
 
 
 @pytest.mark.django_db
