@@ -12,6 +12,7 @@ from household_requests import request_rules
 from household_requests.contacts import Contact
 from household_requests.models import Fulfilment, Zone
 from household_requests.request_rules import Known, Problem, Reading
+from inventory.diet import item_suits
 from inventory.models import Category, Item, Location
 from inventory.selectors import pickup_points
 
@@ -65,13 +66,18 @@ def _known(
     items: Iterable[Item],
     categories: Iterable[Category],
     place: Location | None,
+    needs: Iterable[str] = (),
 ) -> Known:
+    needs = list(needs)
     return Known(
         zone_found=zone is not None and zone.active,
         item_limits={item.pk: item.max_per_household for item in items if item.active},
         categories=frozenset(category.pk for category in categories),
         pickup_places=frozenset(
             [place.pk] if place is not None and place.active and place.public_pickup else []
+        ),
+        items_against_needs=frozenset(
+            item.pk for item in items if needs and not item_suits(needs, item.diet_tags)
         ),
     )
 
@@ -93,7 +99,7 @@ def check_request(values: Mapping[str, Any], *, language: str) -> CheckedRequest
     )
     place_key = clean.get("pickup_location")
     place = pickup_points().filter(pk=place_key).first() if place_key else None
-    known = _known(zone, items.values(), categories.values(), place)
+    known = _known(zone, items.values(), categories.values(), place, clean.get("dietary_needs", ()))
     problems = reading.problems + request_rules.check_known(reading, known)
     if problems:
         return CheckedRequest(problems)
@@ -158,6 +164,8 @@ def read_input(data: RequestInput) -> tuple[Reading, Zone | None]:
     zone = data.zone if data.zone is not None and data.zone.active else None
     if zone is None and "postal_code" in reading.values:
         zone = zone_for_postal_code(reading.values["postal_code"])
+    # Without the needs: the entries (check_request) refuse a line the family's own needs
+    # rule out; a line whose item was tagged later stays short (allocation never breaks it).
     known = _known(
         zone,
         [line.item for line in data.lines if line.item],

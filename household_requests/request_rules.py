@@ -111,6 +111,10 @@ TOO_LONG = _("Please use at most %(limit_value)d characters.")
 NOT_NEGATIVE = _("Please enter 0 or more.")
 AT_MOST = _("Please enter %(limit_value)s or less.")
 CHOOSE_FROM_LIST = _("Please choose one of the options.")
+ITEM_AGAINST_NEEDS = _(
+    "This item does not fit the diet you chose, so it would never be given to you. "
+    "Choose another item, or change your dietary needs."
+)
 PLAIN_TEXT_ONLY = _("Please use only letters, numbers and simple punctuation.")
 HOUSEHOLD_EMPTY = _("Tell us how many people live in your home (at least one).")
 UNKNOWN_POSTAL_CODE = _(
@@ -170,6 +174,8 @@ class Known:
     item_limits: Mapping[int, int]  # active items -> most units one household may ask
     categories: frozenset[int]
     pickup_places: frozenset[int]  # active locations
+    # Items that break a dietary need the request states (inventory.diet decides).
+    items_against_needs: frozenset[int] = frozenset()
 
 
 @dataclass(repr=False)
@@ -512,6 +518,9 @@ def check_known(reading: Reading, known: Known) -> list[Problem]:
             limit = known.item_limits.get(line.item)
             if limit is None:
                 checked.fail("item", CHOOSE_FROM_LIST, index=line.index)
+                continue
+            if line.item in known.items_against_needs:
+                checked.fail("item", ITEM_AGAINST_NEEDS, index=line.index)
                 continue
         elif line.category not in known.categories:
             checked.fail("category", CHOOSE_FROM_LIST, index=line.index)

@@ -295,3 +295,28 @@ def _check_diets(tags, lots, requests) -> None:
             assert all(left.get(pk, 0) == 0 for pk in suiting), (line, suiting, left)
     assert ledger_mismatches() == []
     assert allocation.allocate_open_requests().units_reserved == 0
+
+
+def test_the_form_and_the_api_refuse_an_item_the_familys_own_needs_rule_out(canned):
+    """Asking for pork and ticking no pork would leave the line short for ever: each entry
+    says so, in the family's language, and stores nothing. An item that fits is taken."""
+    from django.test import Client
+    from django.utils.translation import override
+    from rest_framework.test import APIClient
+
+    from household_requests.request_rules import ITEM_AGAINST_NEEDS
+    from tests.household_requests.factories import as_form, request_payload
+
+    _category, pork, halal = canned
+    clash = request_payload(pork, dietary_needs=["no_pork"], language="es")
+    with override("es"):
+        message = str(ITEM_AGAINST_NEEDS)
+
+    form = Client(HTTP_ACCEPT_LANGUAGE="es").post("/request/?lang=es", as_form(clash))
+    api = APIClient().post("/api/v1/public/requests/", clash, format="json")
+
+    assert form.status_code == 200 and message in form.content.decode()
+    assert api.status_code == 400 and message in str(api.json())
+    assert HouseholdRequest.objects.count() == 0
+    fits = request_payload(halal, dietary_needs=["no_pork"])
+    assert APIClient().post("/api/v1/public/requests/", fits, format="json").status_code == 201
