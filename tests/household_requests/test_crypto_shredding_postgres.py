@@ -308,7 +308,8 @@ def test_it_leaves_nothing_openable_in_an_earlier_dump_or_on_disk_after_the_wipe
     keys = Keys.held_by_the_server()
     from_dump = _open_everything(_bytea_in_dump(dump), keys)
     from_disk = _open_everything(disk_before, keys)
-    assert (from_dump.tokens, from_dump.opened, from_dump.names) == (6, 6, everyone)
+    # Two sealed values per family: the contact and its door word (issue 14).
+    assert (from_dump.tokens, from_dump.opened, from_dump.names) == (12, 12, everyone)
     assert from_disk.names == everyone
     assert _phone_indexes_matched(phone_indexes, keys) == 6
     print(
@@ -324,7 +325,7 @@ def test_it_leaves_nothing_openable_in_an_earlier_dump_or_on_disk_after_the_wipe
     after_dump = _open_everything(_bytea_in_dump(dump), keys)
     after_disk = _open_everything(disk_before + disk_after, keys)
     # The tokens are still there, and none opens.
-    assert after_dump.tokens == 6 and after_disk.tokens >= 6
+    assert after_dump.tokens == 12 and after_disk.tokens >= 12
     assert (after_dump.opened, after_dump.names) == (0, set())
     assert (after_disk.opened, after_disk.names) == (0, set())
     assert keys.found == set()
@@ -371,7 +372,8 @@ def test_it_makes_purged_contacts_unopenable_once_their_period_key_is_gone(
     celery_worker_process.wait_for_log(f"{schedule.PURGE_CONTACTS}[", since=since)
     wait_for(lambda: old_period not in keystore.periods(), timeout=30)
     haul = _open_everything(dump, Keys.held_by_the_server())
-    assert (haul.tokens, haul.opened, haul.names) == (2, 1, {_name(301)})
+    # Two sealed values per family (contact, door word): the purged family's open no more.
+    assert (haul.tokens, haul.opened, haul.names) == (4, 2, {_name(301)})
     assert unseal_contact(SealedContact.objects.get()).name == _name(301)
 
 
@@ -404,7 +406,8 @@ def test_a_backup_from_before_period_keys_is_unreadable_after_the_upgrade_steps_
         old_environment = Keys.held_by_the_server()
         # Positive control: the environment of before opens it, and matches its phone.
         haul = _open_everything(_bytea_in_dump(backup), old_environment)
-        assert (haul.tokens, haul.opened, haul.names) == (1, 1, {_name(400)})
+        # The contact and its door word (issue 14).
+        assert (haul.tokens, haul.opened, haul.names) == (2, 2, {_name(400)})
         assert _phone_indexes_matched(_phone_indexes_in_dump(backup), old_environment) == 1
 
         # The upgrade: migrate, then rotate both keys once (README).
@@ -422,7 +425,7 @@ def test_a_backup_from_before_period_keys_is_unreadable_after_the_upgrade_steps_
 
         keys = Keys.held_by_the_server()
         haul = _open_everything(_bytea_in_dump(backup), keys)
-        assert (haul.tokens, haul.opened, haul.names) == (1, 0, set())
+        assert (haul.tokens, haul.opened, haul.names) == (2, 0, set())
         assert _phone_indexes_matched(_phone_indexes_in_dump(backup), keys) == 0
     # Why the rotation is a step: the keys of before, kept, would still open that backup.
-    assert _open_everything(_bytea_in_dump(backup), old_environment).opened == 1
+    assert _open_everything(_bytea_in_dump(backup), old_environment).opened == 2  # and its word
