@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from deliveries import offers, planning, services
+from deliveries import notices, offers, planning, services
 from deliveries import tasks as delivery_tasks
 from deliveries.models import Driver, Route, RouteOffer, RouteStatus, Stop, StopOutcome
 from household_requests import allocation, retention
@@ -108,9 +108,10 @@ def test_it_offers_a_route_to_fitting_drivers_once(driver: User, other_driver: U
     driver.email = "dario@example.org"
     driver.save()
 
-    with override_settings(NOTIFICATION_BACKEND="deliveries.notifications.EmailNotifier"):
+    with override_settings(NOTIFY_DRIVER_DEFAULT="email"):
         first = offers.routes_offer()
         second = offers.routes_offer()
+        notices.notices_send()
 
     assert (first, second) == (1, 0)
     assert list(RouteOffer.objects.values_list("driver__user__username", flat=True)) == ["dario"]

@@ -1,0 +1,14 @@
+"""Development: the notice's text goes to the log, its address never."""
+
+from __future__ import annotations
+
+import logging
+
+from deliveries.notify import Message
+
+logger = logging.getLogger(__name__)
+
+
+class ConsoleBackend:
+    def send(self, address: str, message: Message) -> None:
+        logger.info("notice: %s", message.body)
