@@ -7,6 +7,11 @@ route its driver started, and the start's day gate (`may_start_now`) is here too
 claim alone never reveals an address. Each rule is a Q object;
 `via` applies it through a relation (`"route__"` for stops). Outsiders get 404, never a
 hint; inside a driver's reach the services answer 403 or 409.
+
+A paused zone (household_requests.pauses, read from the database in the same query) takes
+its routes off every board and out of `revealing_to`, and `paused_now` stops a start: the
+board, a claim by id, a start, an offer's accept and a stop's reorder all ask here. The
+driver still sees their own route (`held_by`), to read the hold.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from deliveries.models import Driver, Route, RouteStatus, Stop, StopOutcome
 from deliveries.selectors import with_totals
+from household_requests.pauses import not_paused, zone_paused
 from mutualaid.roles import is_driver, is_organizer
 from mutualaid.timeutil import local_today, organization_tz
 
@@ -52,9 +58,23 @@ def claimable_by(driver: Driver, via: str = "") -> Q:
     trusted driver has a board."""
     if not driver.trusted:
         return NOTHING
-    return in_zones_of(driver, via) & _where(
-        via, status=RouteStatus.OPEN, driver__isnull=True, service_date__gte=local_today()
+    return (
+        in_zones_of(driver, via)
+        & _where(via, status=RouteStatus.OPEN, driver__isnull=True, service_date__gte=local_today())
+        & not_paused(via)
     )
+
+
+def offered_to(driver: Driver, via: str = "") -> Q:
+    """Routes an organizer offered to this driver that are still on their board: an offer
+    counts only while the driver could claim the route (accepting is a claim)."""
+    return claimable_by(driver, via) & _where(via, offered_to=driver)
+
+
+def offerable_to(route: Route) -> Q:
+    """Drivers an organizer may offer `route` to: trusted (vetted, active, can log in) and
+    serving its zone; `claimable_by` decides again when they accept."""
+    return Q(vetted=True, active=True, user__is_active=True, zones=route.zone_id)
 
 
 def seen_by(driver: Driver, via: str = "") -> Q:
@@ -82,22 +102,29 @@ def may_start_now(route: Route) -> bool:
     return route.service_date == local_today() and timezone.now() >= start_opens_at(route)
 
 
+def paused_now(route: Route) -> bool:
+    """The route's zone is paused (or its pause cannot be read): nothing starts or shows."""
+    return zone_paused(route.zone_id)
+
+
 def revealing_to(driver: Driver, via: str = "") -> Q:
     """Routes whose families' contacts the driver may see: held by a trusted driver,
     started (in progress, which only the day gate of `may_start_now` lets happen) on its
-    day, in a zone still theirs. A claimed route reveals nothing; the day passing ends it."""
+    day, in a zone still theirs and not paused. A claimed route reveals nothing; the day
+    passing ends it."""
     if not driver.trusted:
         return NOTHING
     return (
         held_by(driver, via)
         & in_zones_of(driver, via)
         & _where(via, status=RouteStatus.IN_PROGRESS, service_date=local_today())
+        & not_paused(via)
     )
 
 
 def routes_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Route]:
     """Organizers: every route. Drivers: what they see. Anyone else: nothing."""
-    routes = Route.objects.all()
+    routes = Route.objects.select_related("pantry")
     if is_organizer(user):
         return with_totals(routes)
     driver = driver_for_user(user)
@@ -107,9 +134,12 @@ def routes_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Route]:
 
 
 def board_for(driver: Driver) -> QuerySet[Route]:
-    """The driver's board page: what they may claim that still has a family to deliver to."""
+    """The driver's board page: what they may claim that still has a family to deliver to;
+    `offered` marks a route an organizer offered to this driver (`offered_to`)."""
     waiting = Stop.objects.filter(route=OuterRef("pk"), outcome=StopOutcome.PENDING)
-    return with_totals(Route.objects.filter(claimable_by(driver), Exists(waiting)))
+    offered = ExpressionWrapper(Q(offered_to=driver), output_field=BooleanField())
+    routes = Route.objects.filter(claimable_by(driver), Exists(waiting)).select_related("pantry")
+    return with_totals(routes).annotate(offered=offered)
 
 
 def _one(routes: QuerySet[Route], pk: int) -> Route:

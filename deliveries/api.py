@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deliveries import access, selectors, services
+from deliveries import access, holds, selectors, services
 from deliveries.models import (
     Driver,
     FailureReason,
@@ -69,6 +69,9 @@ class StopSerializer(serializers.Serializer[Stop]):
                 "notes": contact.notes,
                 "safe_to_call": contact.safe_to_call,
                 "safe_to_text": contact.safe_to_text,
+                # Say it first at the door; the family has it on their status page.
+                "door_word": contact.door_word.words if contact.door_word else "",
+                "door_word_hint": contact.door_word.hint if contact.door_word else "",
             }
         return data
 
@@ -87,6 +90,9 @@ class RouteSerializer(serializers.ModelSerializer[Route]):
     load = serializers.IntegerField(source="load_total", read_only=True)
     load_by_category = serializers.SerializerMethodField()
     mine = serializers.SerializerMethodField()
+    offered_to_me = serializers.SerializerMethodField()
+    pantry = serializers.SerializerMethodField()
+    hold = serializers.SerializerMethodField()
     stops = serializers.SerializerMethodField()
 
     class Meta:
@@ -103,6 +109,9 @@ class RouteSerializer(serializers.ModelSerializer[Route]):
             "load",
             "load_by_category",
             "mine",
+            "offered_to_me",
+            "pantry",
+            "hold",
             "stops",
         ]
 
@@ -112,6 +121,20 @@ class RouteSerializer(serializers.ModelSerializer[Route]):
     def get_mine(self, route: Route) -> bool:
         driver = self.context.get("driver")
         return driver is not None and route.driver_id == driver.pk
+
+    def get_offered_to_me(self, route: Route) -> bool:
+        """An organizer offered this open route to the asking driver (accept or decline)."""
+        driver = self.context.get("driver")
+        return driver is not None and route.offered_to_id == driver.pk and route.driver_id is None
+
+    def get_pantry(self, route: Route) -> str | None:
+        """Where the route's stock is packed (a pantry location's name)."""
+        return route.pantry.name if route.pantry is not None else None
+
+    def get_hold(self, route: Route) -> str | None:
+        """A paused zone (issue 14): the hold for this route's driver, in a route's detail;
+        null otherwise."""
+        return self.context.get("holds", {}).get(route.pk)
 
     @cached_property
     def _stop_serializer(self) -> StopSerializer:
@@ -196,6 +219,9 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
         context = self.get_serializer_context()
         context["loads"] = selectors.load_by_category([route.pk])
         context["all_stops"] = True
+        driver = context["driver"]
+        hold = holds.hold_for(route) if driver and route.driver_id == driver.pk else None
+        context["holds"] = {route.pk: hold.text()} if hold else {}
         context["contacts"] = contacts_reveal(
             route=route,
             stops=route.stop_list,  # type: ignore[attr-defined]
@@ -215,7 +241,9 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
         route = run(route_id=find(driver, int(pk)).pk, driver=driver)
         # The route as it is now, even if the driver no longer sees it (released on a day
         # that has passed). No contacts: they are revealed (and logged) only on request.
-        route = _with_stops(selectors.with_totals(Route.objects.filter(pk=route.pk))).get()
+        route = _with_stops(
+            selectors.with_totals(Route.objects.select_related("pantry").filter(pk=route.pk))
+        ).get()
         context = self.get_serializer_context()
         context["loads"] = selectors.load_by_category([route.pk])
         return Response(RouteSerializer(route, context=context).data)
@@ -235,9 +263,28 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
     def start(self, request: Request, pk: Any = None) -> Response:
         return self._act(request, pk, access.route_to_act_on, services.route_start)
 
+    @extend_schema(request=None, responses=RouteSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: Any = None) -> Response:
+        """Accept a route an organizer offered you: a claim (a lost race answers 409)."""
+        return self._act(request, pk, access.route_to_claim, services.route_offer_accept)
+
+    @extend_schema(request=None, responses=RouteSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: Any = None) -> Response:
+        """Decline a route an organizer offered you; it stays on the board."""
+        return self._act(request, pk, access.route_to_claim, _decline)
+
+
+def _decline(*, route_id: int, driver: Driver) -> Route:
+    services.route_offer_decline(route_id=route_id, driver=driver)
+    return Route.objects.get(pk=route_id)
+
 
 class StopCompletionSerializer(serializers.Serializer[Any]):
-    outcome = serializers.ChoiceField(choices=[StopOutcome.DELIVERED, StopOutcome.FAILED])
+    outcome = serializers.ChoiceField(
+        choices=[StopOutcome.DELIVERED, StopOutcome.FAILED, StopOutcome.HELD]
+    )
     # Failed only, and then required (the service checks it); no free text.
     reason = serializers.ChoiceField(
         choices=FailureReason.choices, required=False, allow_blank=True, default=""
@@ -245,8 +292,9 @@ class StopCompletionSerializer(serializers.Serializer[Any]):
 
 
 class StopCompleteView(APIView):
-    """POST `{"outcome": "delivered"|"failed", "reason"}` by the route's assigned driver:
-    `reason` (failed only) is one of FailureReason; free text answers 400."""
+    """POST `{"outcome": "delivered"|"failed"|"held", "reason"}` by the route's assigned
+    driver: `reason` (failed only) is one of FailureReason; free text answers 400. "held"
+    (held for safety) is never an attempt and keeps the request open."""
 
     permission_classes = [IsMember]
 

@@ -27,6 +27,7 @@ DEMO_LOGINS = [
     ("driver", "driver", "demo-driver-2026"),
     ("driver2", "driver", "demo-driver-2026"),
     ("desk", "desk", "demo-desk-2026"),  # the pickup desk only
+    ("dispatcher", "dispatcher", "demo-dispatcher-2026"),  # pauses zones, nothing else
 ]
 
 # (category, [(item, unit, perishable, shelf life in days, target)])

@@ -20,6 +20,7 @@ class StopOutcomeForm(forms.Form):
         choices=[
             (StopOutcome.DELIVERED, StopOutcome.DELIVERED.label),
             (StopOutcome.FAILED, StopOutcome.FAILED.label),
+            (StopOutcome.HELD, StopOutcome.HELD.label),
         ]
     )
     # Required for "failed" (the service says so); a choice, never free text.
@@ -28,6 +29,13 @@ class StopOutcomeForm(forms.Form):
         choices=[("", _("Choose a reason")), *FailureReason.choices],
         required=False,
     )
+    # The route page's buttons send no `confirm`: they open the stop's confirm step, whose
+    # "Yes" sends confirm=yes. Only then is anything recorded, so one stray tap is harmless.
+    confirm = forms.ChoiceField(choices=[("", ""), ("yes", "yes")], required=False)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.is_valid() and self.cleaned_data["confirm"] == "yes"
 
 
 class RouteFilterForm(forms.Form):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from household_requests.models import HouseholdRequest, Zone
+from inventory.models import Location
 
 
 class Driver(models.Model):
@@ -25,6 +26,12 @@ class Driver(models.Model):
     vetted = models.BooleanField(default=False)
     max_active_routes = models.PositiveSmallIntegerField(default=2)
     active = models.BooleanField(default=True)
+    # The driver's own settings (deliveries.driver_settings): how notices reach them, in
+    # which language. Blank channel: the network's default (NOTIFY_DRIVER_DEFAULT).
+    notice_channel = models.CharField(max_length=8, blank=True, default="")
+    # Sealed (deliveries.driver_numbers), never stored or shown in clear.
+    notice_number = models.BinaryField(null=True, blank=True, editable=False)
+    language = models.CharField(max_length=8, default="en")
 
     class Meta:
         ordering = ["user__username"]
@@ -63,6 +70,17 @@ class Route(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     release_count = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    # Where its stock is packed: the location holding most of its stops' reserved units
+    # (set at planning, deliveries.planning.route_pantries_set).
+    pantry = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # An organizer's offer to one driver: counts only while the route is open and on that
+    # driver's board (deliveries.access.offered_to); accepting is a claim.
+    offered_to = models.ForeignKey(
+        Driver, null=True, blank=True, on_delete=models.SET_NULL, related_name="offered_routes"
+    )
+    offered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["service_date", "window_start", "id"]
@@ -87,6 +105,9 @@ class StopOutcome(models.TextChoices):
     DELIVERED = "delivered", _("delivered")
     FAILED = "failed", _("failed")
     CANCELLED = "cancelled", _("cancelled by the family")
+    # A zone paused for safety, or the family said "not today": never an attempt, never
+    # closes the request, never counts toward a driver's limits (deliveries.services).
+    HELD = "held", _("held for safety")
 
 
 class FailureReason(models.TextChoices):
@@ -193,3 +214,73 @@ class ContactReveal(models.Model):
 
     def __str__(self) -> str:
         return f"reveal of stop {self.stop_id} to {self.user_id}"
+
+
+class NoticeKind(models.TextChoices):
+    ROUTE_OFFERED = "route_offered", _("route offered")
+    ROUTE_REMINDER = "route_reminder", _("reminder on the route's day")
+    CLAIM_ENDED = "claim_ended", _("claim released or taken back")
+    HOLD = "hold", _("held for safety")
+    ON_ITS_WAY = "on_its_way", _("on its way today")
+    READY_FOR_PICKUP = "ready_for_pickup", _("ready for pickup")
+    MISSED = "missed", _("we missed you")
+
+
+class NoticeChannel(models.TextChoices):
+    CONSOLE = "console", _("the server's log")
+    EMAIL = "email", _("email")
+    SIGNAL = "signal", _("Signal")
+    SMS = "sms", _("text message (SMS)")
+
+
+class NoticeOutcome(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    SKIPPED = "skipped", _("not sent")
+
+
+class NoticeSent(models.Model):
+    """A notice to a driver or a family: queued once per event and recipient (`key`), sent
+    by the worker (deliveries.notices), recorded like a reveal: which driver or request,
+    which notice, which channel, when, how it went. Never the number nor the text."""
+
+    key = models.CharField(max_length=96, unique=True)
+    kind = models.CharField(max_length=16, choices=NoticeKind.choices)
+    channel = models.CharField(max_length=8, choices=NoticeChannel.choices)
+    driver = models.ForeignKey(
+        Driver, null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
+    request = models.ForeignKey(
+        HouseholdRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # What a driver's notice is about (area, day, stops, load are read when it is sent).
+    route = models.ForeignKey(
+        Route, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(
+        max_length=8, choices=NoticeOutcome.choices, default=NoticeOutcome.PENDING
+    )
+    # A short reason from the code (error, timeout, limit, no number), never a provider's text.
+    reason = models.CharField(max_length=24, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(default=timezone.now)
+    next_try_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(driver__isnull=False, request__isnull=True)
+                | Q(driver__isnull=True, request__isnull=False),
+                name="notice_one_recipient",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["outcome", "next_try_at"], name="notice_due"),
+            models.Index(fields=["outcome", "finished_at"], name="notice_counts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice {self.pk}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 
 from django.conf import settings
@@ -13,16 +12,16 @@ from django.db.models.functions import Coalesce
 from deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     Driver,
+    NoticeKind,
     Route,
     RouteOffer,
     RouteStatus,
     StopOutcome,
 )
-from deliveries.notifications import RouteNotice, notifier
+from deliveries.notices import DriverNotice, notices_to_drivers
+from household_requests.pauses import not_paused
 from household_requests.request_rules import WEEKDAYS
 from mutualaid.timeutil import local_today
-
-logger = logging.getLogger(__name__)
 
 
 def rank_drivers(
@@ -44,13 +43,15 @@ def rank_drivers(
 
 def routes_offer() -> int:
     """Tell the best few drivers about each open route they have not heard of. Idempotent:
-    an offer is recorded once per route and driver. Notifications go out after commit."""
-    notices: list[tuple[Driver, RouteNotice]] = []
+    an offer is recorded once per route and driver, its notice queued with it and sent by
+    the worker after commit (deliveries.notices)."""
+    notices: list[DriverNotice] = []
     with transaction.atomic():
         live = Q(stops__outcome=StopOutcome.PENDING)
         zero = Value(0, output_field=IntegerField())
         routes = list(
             Route.objects.filter(status=RouteStatus.OPEN, service_date__gte=local_today())
+            .filter(not_paused())  # a paused zone is announced to nobody
             .select_related("zone")
             .annotate(
                 stop_count=Count("stops", filter=live, distinct=True),
@@ -89,23 +90,16 @@ def routes_offer() -> int:
                 for d in rank_drivers(route, route.load_total, drivers, active)
                 if d.pk not in offered[route.pk]
             ][:wanted]
-            notice = RouteNotice(
-                route_id=route.pk,
-                zone=route.zone.name,
-                service_date=route.service_date.isoformat(),
-                window=f"{route.window_start:%H:%M}-{route.window_end:%H:%M}",
-                stops=route.stop_count,
-                load=route.load_total,
-            )
             for driver in ranked:
                 new_offers.append(RouteOffer(route=route, driver=driver))
-                notices.append((driver, notice))
+                notices.append(
+                    DriverNotice(
+                        kind=NoticeKind.ROUTE_OFFERED,
+                        driver=driver,
+                        route_id=route.pk,
+                        event=f"route {route.pk}",
+                    )
+                )
         RouteOffer.objects.bulk_create(new_offers, ignore_conflicts=True)
-    # Outside the transaction: sending may be slow or fail; an offer is not a promise.
-    backend = notifier()
-    for driver, notice in notices:
-        try:
-            backend.send(driver, notice)
-        except Exception:
-            logger.exception("could not notify driver %s of route %s", driver.pk, notice.route_id)
+        notices_to_drivers(notices)
     return len(notices)

@@ -20,7 +20,8 @@ from django.db.models.functions import Coalesce
 from deliveries.models import Route, RouteStatus, Stop, StopOutcome
 from household_requests import services as request_services
 from household_requests.allocation import earliest_delivery_day, request_load
-from household_requests.models import Fulfilment, HouseholdRequest, RequestStatus
+from household_requests.models import Allocation, Fulfilment, HouseholdRequest, RequestStatus
+from household_requests.pauses import held_today, not_paused
 from household_requests.request_rules import WEEKDAYS
 from mutualaid import bulk
 from mutualaid.locks import Turn, take_turn
@@ -73,6 +74,9 @@ def plan_routes() -> PlanRun:
     requests = list(
         HouseholdRequest.objects.select_for_update(of=("self",))
         .filter(status=RequestStatus.MATCHED, fulfilment=Fulfilment.DELIVERY)
+        # A paused zone is not planned; its families wait, reservations kept, for the end.
+        .filter(not_paused())
+        .exclude(held_today())  # the family said "not today, it isn't safe"
         .exclude(pending)
         .order_by("id")
         .values("id", "zone_id", "preferred_days", "urgency", "submitted_at")
@@ -88,6 +92,7 @@ def plan_routes() -> PlanRun:
     locked = list(
         Route.objects.select_for_update()
         .filter(status=RouteStatus.OPEN, driver__isnull=True, service_date__gte=earliest)
+        .filter(not_paused())
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -150,5 +155,33 @@ def plan_routes() -> PlanRun:
         by_day[slot.route.service_date].append(request_id)
     for day, request_ids in by_day.items():
         request_services.requests_schedule(request_ids=request_ids, planned_for=day)
+    route_pantries_set(route_ids=sorted({slot.route.pk for slot, *_rest in placements}))
     logger.info("planned %d request(s), opened %d route(s)", len(placements), len(new_routes))
     return PlanRun(len(placements), len(new_routes))
+
+
+def route_pantries_set(*, route_ids: list[int]) -> None:
+    """Name each route's pantry: the location whose lots hold most of the units set aside
+    for its waiting stops (ties: the lower location id). Two queries however many routes;
+    the caller holds the routes (planning locks the open ones, a stop move both). A route
+    with nothing set aside keeps the pantry it had."""
+    if not route_ids:
+        return
+    rows = (
+        Allocation.objects.filter(
+            line__request__stops__route_id__in=route_ids,
+            line__request__stops__outcome=StopOutcome.PENDING,
+            consumed_at__isnull=True,
+        )
+        .values("line__request__stops__route_id", "lot__location_id")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    best: dict[int, tuple[int, int]] = {}  # route id: (units, -location id)
+    for row in rows:
+        key = (row["units"], -row["lot__location_id"])
+        route_id = row["line__request__stops__route_id"]
+        if route_id not in best or key > best[route_id]:
+            best[route_id] = key
+    routes = [Route(pk=pk, pantry_id=-neg_location) for pk, (_units, neg_location) in best.items()]
+    Route.objects.bulk_update(routes, ["pantry"], batch_size=1000)

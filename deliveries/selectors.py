@@ -3,7 +3,16 @@ decided in deliveries.access."""
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from deliveries.models import ACTIVE_ROUTE_STATUSES, Driver, Route, Stop, StopOutcome
@@ -11,12 +20,18 @@ from household_requests.models import RequestLine
 
 
 def with_totals(routes: QuerySet[Route]) -> QuerySet[Route]:
-    """Routes with `stop_count` and `load_total`: what is still to deliver."""
+    """Routes with `stop_count` and `load_total`: what is still to deliver.
+
+    Each total is a subquery on the route's own stops, not a join and GROUP BY over every
+    route: a page counts and sums only the routes it shows, and its count is a plain
+    count of routes."""
+    pending = Stop.objects.filter(route=OuterRef("pk"), outcome=StopOutcome.PENDING).order_by()
+    stop_count = pending.values("route").annotate(n=Count("pk")).values("n")
+    load_total = pending.values("route").annotate(n=Sum("load")).values("n")
     zero = Value(0, output_field=IntegerField())
-    live = Q(stops__outcome=StopOutcome.PENDING)
-    return routes.select_related("zone", "driver__user").annotate(
-        stop_count=Count("stops", filter=live, distinct=True),
-        load_total=Coalesce(Sum("stops__load", filter=live), zero),
+    return routes.select_related("zone", "driver__user", "pantry").annotate(
+        stop_count=Coalesce(Subquery(stop_count, output_field=IntegerField()), zero),
+        load_total=Coalesce(Subquery(load_total, output_field=IntegerField()), zero),
     )
 
 

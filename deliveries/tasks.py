@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deliveries import offers, planning, services
+from deliveries import holds, notices, offers, planning, services
 from mutualaid import schedule
 from mutualaid.jobs import announce, job
 from mutualaid.schedule import Event
@@ -32,3 +32,15 @@ def release_stale_claims() -> int:
     if retired:
         announce(Event.ROUTES_RETIRED)
     return released + retired
+
+
+@job(schedule.SEND_NOTICES)
+def send_notices() -> int:
+    """Send the notices that are due (deliveries.notices.notices_send: once each)."""
+    return notices.notices_send()
+
+
+@job(schedule.SEND_HOLDS)
+def send_holds() -> int:
+    """Drivers on routes in zones just paused get the hold notice. Idempotent."""
+    return holds.holds_send()

@@ -124,7 +124,8 @@ def seal_contact(contact: Contact) -> bytes:
 
 
 def unseal_contact(sealed_contact: SealedContact) -> Contact:
-    """Open a sealed contact. Only the reveal service, re-sealing and tests may call this."""
+    """Open a sealed contact. Only the reveal service, re-sealing, the notice phone
+    (`notice_contacts.phone_for_notice`) and tests may call this."""
     return Contact.from_values(json.loads(sealing.unseal(bytes(sealed_contact.sealed))))
 
 

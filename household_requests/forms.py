@@ -7,22 +7,42 @@ check nothing themselves.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils.choices import CallableChoiceIterator
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from household_requests import request_check, request_rules
 from household_requests.contacts import Contact
-from household_requests.models import Fulfilment, Urgency
+from household_requests.models import ORGANIZER_CLOSE_REASONS, Fulfilment, Urgency
 from household_requests.request_check import RequestInput
 from household_requests.request_rules import Problem
-from inventory.models import Item, Location
+from inventory.models import Item, local_name_fields, local_name_of
+from inventory.selectors import pickup_points
 
 ITEM_PREFIX = "item_"
+BODY_TEMPLATE = "household_requests/_request_fields.html"
+CONTACT_BODY_TEMPLATE = "household_requests/_contact_form_body.html"
+# What a blank form draws, by everything it depends on; see RequestForm.body_html.
+_BLANK_BODIES: dict[tuple[object, ...], SafeString] = {}
+
+
+def _keep_blank(key: tuple[object, ...], html: SafeString) -> SafeString:
+    """Keep a blank form's drawing; a few at most (each language, the latest catalogue)."""
+    if len(_BLANK_BODIES) >= 32:
+        _BLANK_BODIES.clear()
+    _BLANK_BODIES[key] = html
+    return html
+
+
 CONSENT_REQUIRED = _("Please tick this box so we can keep your details to deliver.")
 
 
@@ -34,19 +54,43 @@ class CatalogueEntry:
     name: str
     category: str
     max_per_household: int
+    category_id: int
 
 
 def catalogue() -> list[CatalogueEntry]:
+    """Active items named in the active language (the original name where no translation
+    is entered), in the organizers' order of categories and, within one, by the name the
+    family reads. One query. The names are part of `RequestForm.body_html`'s key, so a
+    translation entered in the catalogue is drawn on the next page."""
     rows = (
         Item.objects.filter(active=True)
         .order_by("category__sort_order", "category__name", "name")
-        .values_list("pk", "name", "category__name", "max_per_household")
+        .values(
+            "pk",
+            "category_id",
+            "max_per_household",
+            *local_name_fields(),
+            *local_name_fields("category__"),
+        )
     )
-    return [CatalogueEntry(*row) for row in rows]
+    entries: list[CatalogueEntry] = []
+    for _category, group in groupby(rows, key=itemgetter("category_id")):
+        named = [
+            CatalogueEntry(
+                pk=row["pk"],
+                name=local_name_of(row),
+                category=local_name_of(row, "category__"),
+                max_per_household=row["max_per_household"],
+                category_id=row["category_id"],
+            )
+            for row in group
+        ]
+        entries.extend(sorted(named, key=lambda entry: entry.name.casefold()))
+    return entries
 
 
 def _pickup_places() -> list[tuple[Any, str]]:
-    places = Location.objects.filter(active=True).order_by("name").values_list("pk", "name")
+    places = pickup_points().values_list("pk", "name")
     return [("", str(_("Choose a place"))), *places]
 
 
@@ -77,6 +121,14 @@ def _count(label: Any, initial: int = 0) -> forms.Field:
     return _typed(label, forms.NumberInput(attrs=attrs), initial=initial)
 
 
+AUTO_TEXTS_HELP = _(
+    "Off unless you tick it. We would text the phone above only: when your delivery is on "
+    "its way, when your pickup is ready, or if we missed you. The texts name no items, no "
+    "address and no organization. The phone company and the text service see the number, "
+    "the text and the time."
+)
+
+
 class ContactForm(forms.Form):
     """Name, phone, address, notes: typed in, sealed, never shown back."""
 
@@ -103,10 +155,19 @@ class ContactForm(forms.Form):
         request_rules.NOTES_MAX,
         forms.Textarea,
         help_text=_("For example: knock twice, leave at the side door."),
-        attrs={"rows": 2},
+        attrs={"rows": 2, "autocomplete": "off"},
     )
-    safe_to_call = _typed(_("It is safe to call this number"), _Tick)
-    safe_to_text = _typed(_("It is safe to send text messages"), _Tick)
+    # Nothing preselected: the family chooses (see request_rules._read_reach).
+    reach = _typed(
+        _("How may the driver reach you before coming?"),
+        forms.RadioSelect(attrs={"required": True}, choices=request_rules.FORM_REACH_CHOICES),
+    )
+    # Apart from the driver's call or text: automatic texts from the network (issue 13).
+    auto_texts = _typed(
+        _("Send me automatic text messages about my request"),
+        _Tick(),
+        help_text=AUTO_TEXTS_HELP,
+    )
 
     def show_problems(self, problems: list[Problem]) -> None:
         for problem in problems:
@@ -136,7 +197,8 @@ class RequestForm(ContactForm):
     postal_code = _text(
         _("Postal code"),
         request_rules.POSTAL_CODE_MAX,
-        attrs={"inputmode": "numeric", "autocomplete": "postal-code", "required": True},
+        # Off, as every contact field: a shared phone's autofill must not offer it (issue 14).
+        attrs={"inputmode": "numeric", "autocomplete": "off", "required": True},
     )
     fulfilment = _typed(
         _("How do you want to receive it?"),
@@ -203,16 +265,61 @@ class RequestForm(ContactForm):
     def has_item_errors(self) -> bool:
         return any(name.startswith(ITEM_PREFIX) for name in self.errors)
 
+    def body_html(self) -> SafeString:
+        """The form's inputs, drawn. A blank form draws the same for every visitor while
+        the language, the catalogue and the pickup places stay the same, so each process
+        draws it once per (language, catalogue, places): both lists are read on every
+        request as the key, and a change to either draws it anew. The CSRF token is not in
+        it (the page draws it around)."""
+        context = {"form": self, "retention_days": settings.CONTACT_RETENTION_DAYS}
+        if self.is_bound:
+            return render_to_string(BODY_TEMPLATE, context)
+        places = _pickup_places()
+        key = (
+            get_language(),
+            self.auto_id,
+            self.prefix,
+            context["retention_days"],
+            tuple(self.items),
+            tuple(places),
+        )
+        html = _BLANK_BODIES.get(key)
+        if html is None:
+            self.fields["pickup_location"].widget.choices = places
+            html = _keep_blank(key, render_to_string(BODY_TEMPLATE, context))
+        return html
+
     def item_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
-        """The item inputs per category."""
-        groups: dict[str, list[forms.BoundField]] = defaultdict(list)
+        """The item inputs per category (by the category itself: two categories may read
+        alike in a language where one of them has no translation yet)."""
+        groups: dict[int, tuple[str, list[forms.BoundField]]] = {}
         for item in self.items:
-            groups[item.category].append(self[f"{ITEM_PREFIX}{item.pk}"])
-        return list(groups.items())
+            _name, inputs = groups.setdefault(item.category_id, (item.category, []))
+            inputs.append(self[f"{ITEM_PREFIX}{item.pk}"])
+        return list(groups.values())
 
 
 class UpdateContactForm(ContactForm):
     """On the status page: new details replace the sealed ones; old ones are not shown."""
+
+    field_order = ["name", "phone", "address", "postal_code", "notes", "reach"]
+    # Sealed with the address, for the driver's map; the request's zone stays as it is.
+    postal_code = _text(
+        _("Postal code"),
+        request_rules.POSTAL_CODE_MAX,
+        attrs={"inputmode": "numeric", "autocomplete": "off"},
+    )
+
+    def body_html(self) -> SafeString:
+        """The form's inputs, drawn; a blank form once per process and language (as
+        RequestForm.body_html). The CSRF token is not in it."""
+        if self.is_bound:
+            return render_to_string(CONTACT_BODY_TEMPLATE, {"form": self})
+        key = ("contact", get_language(), self.auto_id, self.prefix)
+        html = _BLANK_BODIES.get(key)
+        if html is None:
+            html = _keep_blank(key, render_to_string(CONTACT_BODY_TEMPLATE, {"form": self}))
+        return html
 
 
 class UrgencyForm(forms.Form):
@@ -220,4 +327,6 @@ class UrgencyForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=[("", "---------"), *ORGANIZER_CLOSE_REASONS]
+    )

@@ -122,6 +122,9 @@ class HouseholdRequest(models.Model):
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
     # Set by route planning so the family's status page can say when to expect us.
     planned_for = models.DateField(null=True, blank=True)
+    # The family said "not today, it isn't safe" on this day (issue 14): no stop of theirs
+    # is shown or planned that day; the request is kept (household_requests.pauses).
+    held_on = models.DateField(null=True, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -211,6 +214,9 @@ class SealedContact(models.Model):
         HouseholdRequest, on_delete=models.CASCADE, related_name="sealed_contact"
     )
     sealed = models.BinaryField()
+    # The door word (household_requests.door_word), sealed on its own under the same period
+    # keys, so it goes wherever the contact goes (purge, wipe, re-seal). None: from before.
+    sealed_word = models.BinaryField(null=True, blank=True)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True)
     address_index = models.CharField(max_length=64, blank=True, db_index=True)
     sealed_at = models.DateTimeField(default=timezone.now)
@@ -237,3 +243,67 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} of lot {self.lot_id} for line {self.line_id}"
+
+
+class PauseKind(models.TextChoices):
+    """How long a zone was paused for: a choice, never free text."""
+
+    HOUR = "hour", _("for an hour")
+    DAY = "day", _("until the end of the day")
+    LIFTED = "lifted", _("until lifted")
+    MINUTES = "minutes", _("for some minutes")
+    UNTIL = "until", _("until a set time")
+
+
+class ZonePause(models.Model):
+    """A zone where enforcement was reported: while `until` is ahead, nothing there is
+    revealed, claimed, started, planned or announced (household_requests.pauses). One row
+    per zone; pausing again only moves `until` later; an organizer's lift deletes it."""
+
+    zone = models.OneToOneField(Zone, on_delete=models.CASCADE, related_name="pause")
+    until = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=8, choices=PauseKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Drivers on the zone's claimed or started routes were sent the hold notice.
+    holds_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"pause of zone {self.zone_id} until {self.until:%Y-%m-%d %H:%M}"
+
+
+class PauseAction(models.TextChoices):
+    PAUSE = "pause", _("paused")
+    EXTEND = "extend", _("extended")
+    LIFT = "lift", _("lifted")
+
+
+class PauseEvent(models.Model):
+    """The record: who paused, extended or lifted which zones, when, until when. No free
+    text. Deleted after ZONE_PAUSE_RECORD_DAYS (household_requests.pauses)."""
+
+    action = models.CharField(max_length=8, choices=PauseAction.choices)
+    zones = models.ManyToManyField(Zone, related_name="+")
+    until = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PickupPointZone(models.Model):
+    """The zone a pickup point lies in: a paused zone pauses its pickup point too."""
+
+    location = models.OneToOneField(Location, on_delete=models.CASCADE, related_name="+")
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="pickup_points")
+
+    def __str__(self) -> str:
+        return f"pickup point {self.location_id} in zone {self.zone_id}"

@@ -25,7 +25,9 @@ from household_requests.models import (
     CloseReason,
     Fulfilment,
     HouseholdRequest,
+    PickupPointZone,
     RequestStatus,
+    ZonePause,
 )
 from mutualaid.timeutil import organization_tz
 
@@ -53,9 +55,13 @@ def hold_cutoff(now: dt.datetime | None = None) -> dt.datetime:
 
 
 def _overdue(cutoff: dt.datetime, *, only: int | None = None) -> list[int]:
+    # While a pickup point's zone is paused (issue 14) the clock stops: nothing is released.
+    paused_points = PickupPointZone.objects.filter(
+        zone_id__in=ZonePause.objects.filter(until__gt=timezone.now()).values("zone_id")
+    ).values("location_id")
     requests = HouseholdRequest.objects.filter(
         fulfilment=Fulfilment.PICKUP, status=RequestStatus.MATCHED
-    )
+    ).exclude(pickup_location_id__in=paused_points)
     if only is not None:
         requests = requests.filter(pk=only)
     return list(

@@ -71,10 +71,15 @@ def contacts_purge(*, now: dt.datetime | None = None) -> int:
 
 
 def _periods_in_use() -> set[str]:
-    return {
-        sealing.period_of_sealed(token)
-        for token in SealedContact.objects.values_list("sealed", flat=True).iterator()
-    }
+    """The periods of every live sealed contact and door word (a word replaced later, or
+    a contact changed later, may be in another period than its pair)."""
+    in_use = set()
+    rows = SealedContact.objects.values_list("sealed", "sealed_word").iterator()
+    for sealed, sealed_word in rows:
+        in_use.add(sealing.period_of_sealed(sealed))
+        if sealed_word:
+            in_use.add(sealing.period_of_sealed(sealed_word))
+    return in_use
 
 
 def _oldest_open_period() -> str:
@@ -184,11 +189,13 @@ def contacts_reseal(*, batch_size: int = 500, past_periods_only: bool = False) -
     (shared) before it locks the rows it rewrites, in pk order.
     """
     oldest_open = _oldest_open_period()
-    candidates = SealedContact.objects.order_by("pk").values_list("pk", "sealed")
+    candidates = SealedContact.objects.order_by("pk").values_list("pk", "sealed", "sealed_word")
     pks = [
         pk
-        for pk, token in candidates.iterator(chunk_size=batch_size)
-        if not past_periods_only or _closed(sealing.period_of_sealed(token), oldest_open)
+        for pk, token, word in candidates.iterator(chunk_size=batch_size)
+        if not past_periods_only
+        or _closed(sealing.period_of_sealed(token), oldest_open)
+        or (word and _closed(sealing.period_of_sealed(word), oldest_open))
     ]
     resealed = unopened = 0
     for first in range(0, len(pks), batch_size):
@@ -203,7 +210,9 @@ def contacts_reseal(*, batch_size: int = 500, past_periods_only: bool = False) -
                 except (sealing.SealingError, ValueError, TypeError):
                     unopened += 1
                     continue
-                contact.save(update_fields=["sealed", "phone_index", "address_index"])
+                contact.save(
+                    update_fields=["sealed", "sealed_word", "phone_index", "address_index"]
+                )
                 resealed += 1
     if unopened:
         logger.error(

@@ -27,6 +27,7 @@ from household_requests.models import (
     HouseholdRequest,
     RequestLine,
 )
+from inventory.models import local_name_fields, local_name_of
 
 
 def request_for_status_page(reference: str, secret: str) -> HouseholdRequest:
@@ -63,6 +64,7 @@ def request_queue(
     status: str | None = None,
     zone_id: int | None = None,
     outside_zones: bool = False,
+    missed_visits: bool = False,
     urgency: int | None = None,
     older_than_days: int | None = None,
     submitted_after: dt.date | None = None,
@@ -92,6 +94,8 @@ def request_queue(
         requests = requests.filter(zone_id=zone_id)
     if outside_zones:
         requests = requests.filter(zone__isnull=True)
+    if missed_visits:  # a driver came and could not deliver, at least once
+        requests = requests.filter(delivery_attempts__gt=0)
     if urgency is not None:
         requests = requests.filter(urgency=urgency)
     if older_than_days is not None:
@@ -109,7 +113,8 @@ def request_queue(
 class Need:
     item_id: int | None
     category_id: int | None
-    name: str
+    name: str  # the catalogue's original name
+    local_name: str  # in the active language, the original where no translation is entered
     unit: str
     shortfall: int
 
@@ -118,7 +123,13 @@ def most_needed(limit: int = 50) -> list[Need]:
     """What open requests still lack, per item (or per category for 'any of' lines)."""
     rows = (
         RequestLine.objects.filter(request__status__in=OPEN_STATUSES, allocated__lt=F("quantity"))
-        .values("item_id", "item__name", "item__unit", "category_id", "category__name")
+        .values(
+            "item_id",
+            "item__unit",
+            "category_id",
+            *local_name_fields("item__"),
+            *local_name_fields("category__"),
+        )
         .annotate(missing=Sum(F("quantity") - F("allocated")))
         .order_by("-missing", "item__name", "category__name")[:limit]
     )
@@ -127,6 +138,7 @@ def most_needed(limit: int = 50) -> list[Need]:
             item_id=row["item_id"],
             category_id=row["category_id"],
             name=row["item__name"] or row["category__name"],
+            local_name=local_name_of(row, "item__" if row["item_id"] else "category__"),
             unit=row["item__unit"] or "",
             shortfall=row["missing"],
         )

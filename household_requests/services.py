@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from household_requests import allocation, request_check, request_rules
+from household_requests import allocation, door_word, request_check, request_rules
 from household_requests.contacts import (
     Contact,
     address_index,
@@ -56,6 +57,7 @@ CANNOT_CANCEL = _("This request was already finished and can no longer be cancel
 CANNOT_UPDATE = _("This request is finished; its contact details can no longer change.")
 CLOSE_REASON_REQUIRED = _("Choose why the request is closed from the list.")
 NOT_OPEN = _("Only open requests can be changed.")
+LINK_GONE = _("This link no longer works.")
 
 
 @dataclass(frozen=True)
@@ -156,13 +158,43 @@ def _submit(
         )
         for line in reading.lines
     )
-    SealedContact.objects.create(request=request, **sealed)
+    SealedContact.objects.create(
+        request=request, sealed_word=door_word.sealed_new_word(request.language), **sealed
+    )
     announce(Event.REQUEST_SUBMITTED)
     return SubmittedRequest(request=request, status_secret=secret)
 
 
 def _lock(request_id: int) -> HouseholdRequest:
     return HouseholdRequest.objects.select_for_update().get(pk=request_id)
+
+
+def request_relink(*, request_id: int, status_secret: str) -> SubmittedRequest:
+    """The family burns its status link (issue 14): a new reference and a new secret replace
+    both at once, so the old link and the old reference open nothing from this commit on,
+    and are answered exactly as unknown ones (household_requests.status_links). The new
+    secret is returned once and stored only as a hash; nobody can show it again.
+
+    Burns only the link it was given (`status_secret`, checked under the row's lock): of two
+    burns of one link, the second is refused (LINK_GONE, conflict) and the first's new
+    link stands. A reference another request took meanwhile is drawn again."""
+    for _attempt in range(5):
+        reference = new_reference()
+        try:
+            with transaction.atomic():
+                request = _lock(request_id)
+                if not hmac.compare_digest(request.status_secret_hash, hash_secret(status_secret)):
+                    raise ServiceError(LINK_GONE, kind=Kind.CONFLICT)
+                secret = secrets.token_urlsafe(STATUS_SECRET_BYTES)
+                request.reference = reference
+                request.status_secret_hash = hash_secret(secret)
+                request.updated_at = timezone.now()
+                request.save(update_fields=["reference", "status_secret_hash", "updated_at"])
+                return SubmittedRequest(request=request, status_secret=secret)
+        except IntegrityError:
+            if not HouseholdRequest.objects.filter(reference=reference).exists():
+                raise
+    raise RuntimeError("could not find a free reference code")
 
 
 @transaction.atomic

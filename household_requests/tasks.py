@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from household_requests import allocation, audit, pickup_hold, retention
+from household_requests import allocation, audit, pauses, pickup_hold, retention
 from mutualaid import schedule
 from mutualaid.jobs import announce, job
 from mutualaid.schedule import Event
@@ -66,3 +66,9 @@ def release_uncollected_pickups() -> int:
     returns to the queue, or closes after repeated misses). Idempotent. The release itself
     announces the freed stock, so matching runs again."""
     return pickup_hold.pickups_release_uncollected()
+
+
+@job(schedule.PURGE_PAUSE_RECORD)
+def purge_pause_record() -> int:
+    """The record of zone pauses older than ZONE_PAUSE_RECORD_DAYS is deleted. Idempotent."""
+    return pauses.pause_record_purge()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from household_requests import views, views_desk
+from household_requests import views, views_desk, views_pauses
 
 app_name = "household_requests"
 
@@ -12,9 +12,23 @@ urlpatterns = [
         views.status_cancel,
         name="status_cancel",
     ),
+    path(
+        "request/status/<str:reference>/<str:secret>/not-today/",
+        views.status_not_today,
+        name="status_not_today",
+    ),
+    path(
+        "request/status/<str:reference>/<str:secret>/burn/",
+        views.status_burn,
+        name="status_burn",
+    ),
     path("needed/", views.most_needed, name="most_needed"),
     path("desk/", views_desk.desk_page, name="desk"),
     path("desk/hand-over/", views_desk.desk_hand_over, name="desk_hand_over"),
+    # Zone pauses (issue 14): dispatchers and organizers; organizers lift and read the record.
+    path("zones/pause/", views_pauses.pause_page, name="zone_pause"),
+    path("zones/pause/lift/", views_pauses.pause_lift, name="zone_pause_lift"),
+    path("zones/pause/record/", views_pauses.pause_record, name="zone_pause_record"),
     path("requests/", views.queue, name="queue"),
     path("requests/export.csv", views.queue_csv, name="queue_csv"),
     path("requests/hotline/", views.hotline_form, name="hotline"),

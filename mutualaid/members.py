@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from mutualaid.errors import ServiceError
 from mutualaid.roles import ROLES
 
-UNKNOWN_ROLE = _("Role must be one of: organizer, driver, desk.")
+UNKNOWN_ROLE = _("Role must be one of: organizer, driver, desk, dispatcher.")
 
 
 @transaction.atomic

@@ -63,7 +63,12 @@ class MemberEvent(models.Model):
         max_length=16,
         blank=True,
         default="",
-        choices=[("organizer", "organizer"), ("driver", "driver"), ("desk", "desk")],
+        choices=[
+            ("organizer", "organizer"),
+            ("driver", "driver"),
+            ("desk", "desk"),
+            ("dispatcher", "dispatcher"),
+        ],
     )
     flagged = models.BooleanField(default=False)
     at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -1,8 +1,13 @@
-"""Roles are groups: organizer, driver and desk. One place decides who may do what.
+"""Roles are groups: organizer, driver, desk and dispatcher. One place decides who may do
+what.
 
 A desk volunteer hands over pickups at the pickup desk and sees nothing else: desk is
 not a "member" role (members read the catalogue and the board). Organizers may use the
 desk too.
+
+A dispatcher answers the rapid-response hotline: they pause zones where enforcement is
+reported and see zone names and whether each is paused, nothing else (not a member either).
+Organizers may pause too; only organizers lift.
 
 Pages: anonymous -> login redirect, wrong role -> 403. API: anonymous -> 401, wrong
 role -> 403. Objects a user may not see answer 404 through the apps' selectors.
@@ -25,7 +30,8 @@ from rest_framework.views import APIView
 ORGANIZER = "organizer"
 DRIVER = "driver"
 DESK = "desk"
-ROLES = (ORGANIZER, DRIVER, DESK)
+DISPATCHER = "dispatcher"
+ROLES = (ORGANIZER, DRIVER, DESK, DISPATCHER)
 # Roles that see the network's catalogue, board and routes; a desk volunteer does not.
 MEMBER_ROLES = frozenset({ORGANIZER, DRIVER})
 
@@ -63,6 +69,15 @@ def is_desk(user: AnyUser) -> bool:
     return bool(role_names(user) & {DESK, ORGANIZER})
 
 
+def is_dispatcher(user: AnyUser) -> bool:
+    return DISPATCHER in role_names(user)
+
+
+def may_pause_zones(user: AnyUser) -> bool:
+    """May pause zones and see which are paused: a dispatcher or an organizer."""
+    return bool(role_names(user) & {DISPATCHER, ORGANIZER})
+
+
 def acting_user(request: HttpRequest | Request) -> User:
     """The signed-in user of a request that a role check already let through."""
     user = request.user
@@ -77,6 +92,7 @@ def role_context(request: HttpRequest) -> dict[str, bool]:
         "is_organizer": is_organizer(user),
         "is_driver": is_driver(user),
         "is_desk": is_desk(user),
+        "is_dispatcher": is_dispatcher(user),
     }
 
 
@@ -102,6 +118,7 @@ organizer_required = _role_required(is_organizer)
 driver_required = _role_required(is_driver)
 member_required = _role_required(is_member)
 desk_required = _role_required(is_desk)
+pauser_required = _role_required(may_pause_zones)
 
 
 class IsOrganizer(permissions.BasePermission):
@@ -109,6 +126,13 @@ class IsOrganizer(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return is_organizer(request.user)
+
+
+class MayPauseZones(permissions.BasePermission):
+    """Dispatchers and organizers: the zone-pause endpoints."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return may_pause_zones(request.user)
 
 
 class IsMember(permissions.BasePermission):

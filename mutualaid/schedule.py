@@ -19,6 +19,9 @@ OFFER_ROUTES = "deliveries.tasks.offer_routes"
 RELEASE_STALE_CLAIMS = "deliveries.tasks.release_stale_claims"
 LEDGER_AUDIT = "household_requests.tasks.ledger_audit"
 RELEASE_UNCOLLECTED_PICKUPS = "household_requests.tasks.release_uncollected_pickups"
+SEND_NOTICES = "deliveries.tasks.send_notices"
+SEND_HOLDS = "deliveries.tasks.send_holds"
+PURGE_PAUSE_RECORD = "household_requests.tasks.purge_pause_record"
 
 
 class Event(enum.StrEnum):
@@ -29,6 +32,10 @@ class Event(enum.StrEnum):
     REQUESTS_MATCHED = "requests matched"
     ROUTES_RETIRED = "routes retired"  # their families are planned again
     ROUTES_PLANNED = "routes planned"
+    NOTICES_QUEUED = "notices queued"  # to drivers or families (deliveries.notices)
+    ZONES_PAUSED = "zones paused"  # drivers on their routes get the hold
+    ZONES_LIFTED = "zones lifted"  # their families are planned and offered again
+    FAMILY_HELD = "family held"  # "not today, it isn't safe": their stop is held
 
 
 JOBS_ON_EVENT: dict[Event, tuple[str, ...]] = {
@@ -39,6 +46,10 @@ JOBS_ON_EVENT: dict[Event, tuple[str, ...]] = {
     Event.REQUESTS_MATCHED: (PLAN_ROUTES,),
     Event.ROUTES_RETIRED: (PLAN_ROUTES,),
     Event.ROUTES_PLANNED: (OFFER_ROUTES,),
+    Event.NOTICES_QUEUED: (SEND_NOTICES,),
+    Event.ZONES_PAUSED: (SEND_HOLDS,),
+    Event.ZONES_LIFTED: (PLAN_ROUTES, OFFER_ROUTES),
+    Event.FAMILY_HELD: (RELEASE_STALE_CLAIMS,),
 }
 
 MINUTE = 60.0
@@ -56,4 +67,10 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ledger-audit": {"task": LEDGER_AUDIT, "schedule": HOUR},
     # Pickups not collected within PICKUP_HOLD_DAYS give their stock back.
     "release-uncollected-pickups": {"task": RELEASE_UNCOLLECTED_PICKUPS, "schedule": HOUR},
+    # Notices not sent yet: a failed send is tried again here, after its back-off.
+    "send-notices": {"task": SEND_NOTICES, "schedule": MINUTE},
+    # Zone pauses (issue 14): a hold not sent at once (a broker outage) goes within a
+    # minute; the record of pauses is deleted after ZONE_PAUSE_RECORD_DAYS.
+    "send-holds": {"task": SEND_HOLDS, "schedule": MINUTE},
+    "purge-pause-record": {"task": PURGE_PAUSE_RECORD, "schedule": HOUR},
 }

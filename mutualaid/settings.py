@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "mutualaid.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A link's `?lang=so` opens the page in that language and keeps it (the language cookie).
+    "mutualaid.language_links.LanguageFromLinkMiddleware",
     "mutualaid.bounds.RefuseNulMiddleware",  # a NUL in a URL answers 400, in the language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -315,6 +317,13 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 # Dates are shown in the organization's time zone.
 ORGANIZATION_TIME_ZONE = env_str("ORGANIZATION_TIME_ZONE", "America/Chicago")
+# The network's state (or province), added to a driver's map link with the address and
+# its postal code. Blank: the link has no state.
+NETWORK_STATE = env_str("NETWORK_STATE")
+if len(NETWORK_STATE) > 40 or not all(c.isalpha() or c in " .-" for c in NETWORK_STATE):
+    raise ConfigError(
+        f"NETWORK_STATE must be a state's name or code, like MN, not {NETWORK_STATE!r}"
+    )
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
@@ -388,10 +397,13 @@ if PRODUCTION:
         raise ConfigError(f"KEY_DIR must be a writable directory: {str(KEY_DIR)!r}")
 
 # Household requests: how long sealed contacts of finished requests are kept, and how many
-# requests one network address may submit per window.
+# requests one network address may submit per window: generous, as a church's Wi-Fi or a
+# volunteer's phone sends many families' requests (issue 11). What holds a flood is the
+# bound on open requests per phone and per address (household_requests/flood_limit.py).
 CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 7)
-REQUEST_RATE_LIMIT = env_int("REQUEST_RATE_LIMIT", 5, minimum=1)
+REQUEST_RATE_LIMIT = env_int("REQUEST_RATE_LIMIT", 30, minimum=1)
 REQUEST_RATE_WINDOW_SECONDS = env_int("REQUEST_RATE_WINDOW_SECONDS", 3600, minimum=1)
+OPEN_REQUESTS_PER_CONTACT = env_int("OPEN_REQUESTS_PER_CONTACT", 3, minimum=1)
 # Requests one hotline volunteer may enter per window.
 HOTLINE_RATE_LIMIT = env_int("HOTLINE_RATE_LIMIT", 30, minimum=1)
 # Status-link lookups per network address per window: generous, as a family may reload its
@@ -402,8 +414,19 @@ STATUS_RATE_WINDOW_SECONDS = env_int("STATUS_RATE_WINDOW_SECONDS", 3600, minimum
 # The network's hotline, shown wherever a page or a message mentions it (issue 11).
 HOTLINE_PHONE = env_str("HOTLINE_PHONE")
 HOTLINE_HOURS = env_str("HOTLINE_HOURS")
+# Issue 14: the "leave quickly" button on every family page replaces the page with this
+# neutral address (the family's browser goes there; the server never calls it).
+QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.weather.gov/")
+if not QUICK_EXIT_URL.startswith(("https://", "http://", "/")):
+    raise ConfigError("QUICK_EXIT_URL must be an http(s) address or a path on this site")
 # Days a pickup's items stay set aside; then they go back to the shelves (issue 11).
 PICKUP_HOLD_DAYS = env_int("PICKUP_HOLD_DAYS", 7, minimum=1)
+# Zone pauses (issue 14): "until lifted" still ends after ZONE_PAUSE_MAX_HOURS unless
+# renewed; the record of pauses is deleted after ZONE_PAUSE_RECORD_DAYS; the reveal waits
+# at most ZONE_PAUSE_READ_TIMEOUT_MS for the pause table, then counts the zone as paused.
+ZONE_PAUSE_MAX_HOURS = env_int("ZONE_PAUSE_MAX_HOURS", 24, minimum=1)
+ZONE_PAUSE_RECORD_DAYS = env_int("ZONE_PAUSE_RECORD_DAYS", 90, minimum=1)
+ZONE_PAUSE_READ_TIMEOUT_MS = env_int("ZONE_PAUSE_READ_TIMEOUT_MS", 2000, minimum=1)
 # Matching and deliveries.
 EARLIEST_DELIVERY_DAYS = env_int("EARLIEST_DELIVERY_DAYS", 1)
 ROUTE_MAX_STOPS = env_int("ROUTE_MAX_STOPS", 8, minimum=1)
@@ -412,7 +435,6 @@ ROUTE_WINDOW = env_str("ROUTE_WINDOW", "10:00-14:00")
 CLAIM_GRACE_MINUTES = env_int("CLAIM_GRACE_MINUTES", 60)
 MAX_DELIVERY_ATTEMPTS = env_int("MAX_DELIVERY_ATTEMPTS", 2, minimum=1)
 OFFER_DRIVERS_PER_ROUTE = env_int("OFFER_DRIVERS_PER_ROUTE", 3, minimum=1)
-NOTIFICATION_BACKEND = env_str("NOTIFICATION_BACKEND", "deliveries.notifications.ConsoleNotifier")
 REVEAL_NEXT_STOP_ONLY = env_bool("REVEAL_NEXT_STOP_ONLY", False)
 # A route can be started (and its addresses shown) on its day from this long before its window.
 REVEAL_LEAD_MINUTES = env_int("REVEAL_LEAD_MINUTES", 60, minimum=0)
@@ -434,6 +456,37 @@ if PRODUCTION and not env_str("TRUSTED_PROXY_COUNT"):
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mutualaid@localhost")
+
+# --- Notices to drivers and families (issue 13; deliveries/notices.py) ---
+# Channels that may send: console (the log), email (Django's mail above), signal (a
+# self-hosted signal-cli REST API), sms (Twilio). Drivers choose among them.
+NOTIFY_CHANNELS = env_list("NOTIFY_CHANNELS", ["console", "email"])
+for _channel in NOTIFY_CHANNELS:
+    if _channel not in ("console", "email", "signal", "sms"):
+        raise ConfigError(f"NOTIFY_CHANNELS: unknown channel {_channel!r}")
+# The channel of drivers who chose none; blank: no notice.
+NOTIFY_DRIVER_DEFAULT = env_str("NOTIFY_DRIVER_DEFAULT", "console")
+# Families' automatic texts (only those who ticked them): signal, sms or console; blank: none.
+NOTIFY_FAMILY_CHANNEL = env_str("NOTIFY_FAMILY_CHANNEL", "")
+# Neutral by default: a text names the network only if this is set.
+NOTIFY_SENDER_NAME = env_str("NOTIFY_SENDER_NAME", "")
+# The site's address, for the board's link in drivers' notices (https://aid.example.org).
+NOTIFY_SITE_URL = env_str("NOTIFY_SITE_URL", "http://localhost:8000")
+NOTIFY_PER_RECIPIENT_PER_DAY = env_int("NOTIFY_PER_RECIPIENT_PER_DAY", 6, minimum=1)
+NOTIFY_PER_DAY = env_int("NOTIFY_PER_DAY", 500, minimum=1)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 10, minimum=1)
+SIGNAL_CLI_URL = env_str("SIGNAL_CLI_URL", "http://127.0.0.1:8080")
+SIGNAL_NUMBER = env_str("SIGNAL_NUMBER")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
+
+# --- Volunteers from the web (issue 12) ---
+# Hours an invitation or a password-reset link works; each link works once. Links are
+# emailed only when EMAIL_BACKEND sends mail (not the console); else the organizer hands it over.
+MEMBER_LINK_HOURS = env_int("MEMBER_LINK_HOURS", 72, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

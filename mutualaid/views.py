@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from mutualaid.roles import is_desk, is_driver, is_organizer
+from mutualaid.roles import is_desk, is_dispatcher, is_driver, is_organizer
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -21,6 +21,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("deliveries:board")
     if is_desk(request.user):
         return redirect("household_requests:desk")
+    if is_dispatcher(request.user):
+        return redirect("household_requests:zone_pause")
     return render(request, "mutualaid/home.html")
 
 

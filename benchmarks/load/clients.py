@@ -60,6 +60,12 @@ def build_request(endpoint: str, world: dict[str, Any], rng: random.Random, n: i
     organizer = world["organizer"]
     driver = rng.choice(world["drivers"])
     token = {"Authorization": f"Token {organizer['token']}"}
+    # A phone and an address no other request of the run has (a repeated one is a
+    # possible duplicate): n is thread * 1_000_000 + count, a thread is process * 1000 +
+    # its index, and each writing endpoint has its own area code.
+    thread, count = divmod(n, 1_000_000)
+    area = {"form POST": "651", "public API POST": "763"}.get(endpoint, "952")
+    phone = f"{area}-{thread // 1000 % 10}{thread % 1000:02d}-{count % 10_000:04d}"
     family = {
         "postal_code": rng.choice(world["postal_codes"]),
         "adults": 2,
@@ -67,8 +73,9 @@ def build_request(endpoint: str, world: dict[str, Any], rng: random.Random, n: i
         "infants": 0,
         "fulfilment": "delivery",
         "name": f"Load {n}",
-        "phone": f"651-{n // 10000 % 1000:03d}-{n % 10000:04d}",
-        "address": f"{n} Load Avenue",
+        "phone": phone,
+        "address": f"{phone} Load Avenue",
+        "reach": "call",
     }
     item = rng.choice(world["item_ids"])
     match endpoint:
@@ -86,7 +93,8 @@ def build_request(endpoint: str, world: dict[str, Any], rng: random.Random, n: i
             headers = {**_forwarded(rng), "Content-Type": "application/json"}
             return ("POST", "/api/v1/public/requests/", headers, body)
         case "status page":
-            return ("GET", rng.choice(world["status_paths"]), {}, b"")
+            # Status lookups are limited per address too (60 an hour): lifted the same way.
+            return ("GET", rng.choice(world["status_paths"]), _forwarded(rng), b"")
         case "driver board":
             return ("GET", "/drive/", _session(driver["session"]), b"")
         case "route page":

@@ -7,15 +7,17 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from deliveries import access, selectors, services
+from deliveries import access, holds, selectors, services
 from deliveries.forms import StopOutcomeForm
+from deliveries.map_links import map_links
 from deliveries.models import (
     ACTIVE_ROUTE_STATUSES,
     Driver,
@@ -23,6 +25,7 @@ from deliveries.models import (
     RevealChannel,
     Route,
     RouteStatus,
+    Stop,
     StopOutcome,
 )
 from deliveries.reveal import contacts_reveal
@@ -45,7 +48,10 @@ def board(request: HttpRequest, driver: Driver) -> HttpResponse:
     # Soonest days first; the rest on later pages, so the page costs the same however
     # many routes are open.
     page = Paginator(
-        access.board_for(driver).order_by("service_date", "window_start", "id"), BOARD_PAGE
+        access.board_for(driver).order_by(
+            F("offered").desc(), "service_date", "window_start", "id"
+        ),
+        BOARD_PAGE,
     ).get_page(request.GET.get("page"))
     routes = list(page)
     loads = selectors.load_by_category([route.pk for route in routes])
@@ -93,19 +99,25 @@ def route_page(request: HttpRequest, driver: Driver | None, pk: int) -> HttpResp
     contacts = contacts_reveal(
         route=route, stops=stops, user=acting_user(request), channel=RevealChannel.PAGE
     )
+    rows = stop_rows(stops, contacts)
+    # Built for the phone that asked: its own map app's link first (deliveries.map_links).
+    user_agent = request.headers.get("User-Agent", "")
     mine = driver is not None and route.driver_id == driver.pk
     return render_page(
         request,
         "deliveries/route_page.html",
         {
             "route": route,
-            "rows": stop_rows(stops, contacts),
+            "rows": rows,
+            "rows_and_maps": [(row, map_links(row.contact, user_agent)) for row in rows],
             "mine": mine,
             "active": mine and route.status == RouteStatus.IN_PROGRESS,
             "start_opens_at": access.start_opens_at(route),
             "failure_reasons": FailureReason.choices,
             "loads": sorted(selectors.load_by_category([route.pk]).get(route.pk, {}).items()),
             "can_claim": driver is not None and route.status == RouteStatus.OPEN,
+            # A paused zone (issue 14): the hold, read without loading any contact.
+            "hold": holds.hold_for(route) if mine else None,
         },
     )
 
@@ -164,13 +176,40 @@ def route_release(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse
     )
 
 
+def _stop_confirm(request: HttpRequest, stop: Stop, form: StopOutcomeForm) -> HttpResponse:
+    """The stop's confirm step: "Delivered to stop 3? Yes / Back". Nothing is recorded."""
+    outcome, reason = form.cleaned_data["outcome"], form.cleaned_data["reason"]
+    back = redirect(f"{reverse('deliveries:route', args=[stop.route_id])}#stop-{stop.pk}")
+    if outcome == StopOutcome.FAILED and reason not in FailureReason.values:
+        messages.error(request, services.REASON_REQUIRED)
+        return back
+    if stop.outcome != StopOutcome.PENDING:
+        messages.error(request, services.STOP_DONE)
+        return back
+    return render_page(
+        request,
+        "deliveries/stop_confirm.html",
+        {
+            "stop": stop,
+            "outcome": outcome,
+            "reason": reason,
+            "reason_label": dict(FailureReason.choices).get(reason, ""),
+            "back": back["Location"],
+        },
+    )
+
+
 @signed_in_driver(action=True)
 def stop_complete(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse:
+    """A stop's outcome, in two steps: the route page's "Delivered" or "Could not deliver"
+    opens the confirm step; only its "Yes" (confirm=yes) records the outcome."""
     stop = access.stop_for_driver(driver, pk)
     form = StopOutcomeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose delivered, or not delivered and a reason from the list."))
         return redirect("deliveries:route", pk=stop.route_id)
+    if not form.confirmed:
+        return _stop_confirm(request, stop, form)
     outcome = form.cleaned_data["outcome"]
     try:
         result = services.stop_complete(
@@ -181,10 +220,54 @@ def stop_complete(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse
         return redirect("deliveries:route", pk=stop.route_id)
     if outcome == StopOutcome.DELIVERED:
         text = _("Stop %(number)s delivered. Thank you!")
+    elif result.stop.outcome == StopOutcome.HELD:
+        text = _("Stop %(number)s held for safety. The family keeps their place.")
     else:
         text = _("Stop %(number)s marked not delivered. Organizers will follow up.")
     messages.success(request, text % {"number": stop.sequence})
     if result.route_completed:
         messages.success(request, _("Route complete. Every address on it is now hidden."))
         return redirect("deliveries:my_routes")
+    return redirect("deliveries:route", pk=stop.route_id)
+
+
+@signed_in_driver(action=True)
+def offer_accept(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse:
+    """Take a route an organizer offered you: a claim like the board's."""
+    route = access.route_to_claim(driver, pk)
+    try:
+        services.route_offer_accept(route_id=route.pk, driver=driver)
+    except ServiceError as error:
+        show_error(request, error)
+        return redirect("deliveries:board")
+    messages.success(
+        request,
+        _("The route is yours. Names and addresses show here once you start it on its day."),
+    )
+    return redirect("deliveries:route", pk=route.pk)
+
+
+@signed_in_driver(action=True)
+def offer_decline(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse:
+    route = access.route_to_claim(driver, pk)
+    try:
+        services.route_offer_decline(route_id=route.pk, driver=driver)
+    except ServiceError as error:
+        show_error(request, error)
+        return redirect("deliveries:board")
+    messages.success(request, _("Offer declined. The organizers will see it is open again."))
+    return redirect("deliveries:board")
+
+
+@signed_in_driver(action=True)
+def stop_reorder(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse:
+    """Move a waiting stop one place up or down on a route you started (no JavaScript: a
+    small form per button; only the order is stored)."""
+    stop = access.stop_for_driver(driver, pk)
+    try:
+        services.stop_reorder(
+            stop_id=stop.pk, driver=driver, direction=request.POST.get("direction", "")
+        )
+    except ServiceError as error:
+        show_error(request, error)
     return redirect("deliveries:route", pk=stop.route_id)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import ngettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.fields import empty
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -19,7 +21,7 @@ from rest_framework.views import APIView
 
 from household_requests import request_check, selectors, services
 from household_requests import request_rules as rules
-from household_requests.flood_limit import submission_allowed
+from household_requests.flood_limit import check_submission, submit_within_open_limit
 from household_requests.models import Channel, Fulfilment
 from household_requests.request_rules import Problem
 from household_requests.status_links import status_url
@@ -27,17 +29,29 @@ from mutualaid.errors import NON_FIELD
 from mutualaid.origin import JSONOnlyMixin, SameOriginOnly
 from mutualaid.parsers import BoundedJSONParser
 
+SLOW_DOWN = ngettext_lazy(
+    "Too many requests came from this network address in a short time. Nothing was saved. "
+    "Please send it again in about %(minutes)d minute.",
+    "Too many requests came from this network address in a short time. Nothing was saved. "
+    "Please send it again in about %(minutes)d minutes.",
+    "minutes",
+)
+
 
 class RequestFloodThrottle(BaseThrottle):
     """Shares the public form's atomic per-address counter (see mutualaid.ratelimit)."""
 
+    retry_after = 0
+
     def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method != "POST":
             return True
-        return submission_allowed(request)
+        verdict = check_submission(request)
+        self.retry_after = verdict.retry_after
+        return verdict.allowed
 
     def wait(self) -> float:
-        return float(settings.REQUEST_RATE_WINDOW_SECONDS)
+        return float(self.retry_after)
 
 
 class AsSent(serializers.Field):
@@ -75,6 +89,7 @@ Number = _documented(OpenApiTypes.INT)
 Text = _documented(OpenApiTypes.STR)
 Tick = _documented(OpenApiTypes.BOOL)
 FulfilmentChoice = _documented({"type": "string", "enum": Fulfilment.values})
+ReachChoice = _documented({"type": "string", "enum": rules.Reach.values})
 DietaryNeeds = _documented(
     {"type": "array", "items": {"type": "string", "enum": _values(rules.DIETARY_CHOICES)}}
 )
@@ -102,8 +117,27 @@ class PublicRequestSerializer(serializers.Serializer[Any]):
     phone = Text(required=True, write_only=True)
     address = Text(write_only=True, help_text="Needed for delivery, not for pickup.")
     notes = Text(write_only=True)
-    safe_to_call = Tick(write_only=True, help_text="Not given: false.")
-    safe_to_text = Tick(write_only=True, help_text="Not given: false.")
+    reach = ReachChoice(
+        write_only=True,
+        help_text=(
+            "How the driver may reach the family before coming: call, text, call_or_text, "
+            "or knock (no call, no text). Required, unless the older safe_to_call / "
+            "safe_to_text are sent instead."
+        ),
+    )
+    auto_texts = Tick(
+        write_only=True,
+        help_text=(
+            "Automatic texts to the family's phone (on its way, ready for pickup, we missed "
+            "you), apart from `reach`. Off unless true; ask the family in its language."
+        ),
+    )
+    safe_to_call = Tick(
+        write_only=True, help_text="Older form of `reach`, still accepted; `reach` wins."
+    )
+    safe_to_text = Tick(
+        write_only=True, help_text="Older form of `reach`, still accepted; `reach` wins."
+    )
     fulfilment = FulfilmentChoice(help_text="Not given: delivery.")
     pickup_location = Number(help_text="A location's id, for pickup.")
     dietary_needs = DietaryNeeds()
@@ -162,7 +196,10 @@ class PublicRequestView(JSONOnlyMixin, APIView):
             checked = request_check.check_request(body.validated_data, language=self.language)
             if checked.data is None:
                 raise ValidationError(_errors(checked.problems))
-            submitted = services.request_submit(data=checked.data, channel=Channel.API)
+            data = checked.data
+            submitted = submit_within_open_limit(
+                data, lambda: services.request_submit(data=data, channel=Channel.API)
+            )
         reference = submitted.request.reference
         return Response(
             {
@@ -174,17 +211,46 @@ class PublicRequestView(JSONOnlyMixin, APIView):
         )
 
     def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, Throttled):
+            return self._slow_down(exc)
         if self.language is None:  # refused before the body was read
             return super().handle_exception(exc)
         # A refusal from the service reads in the family's language too.
         with translation.override(self.language):
             return super().handle_exception(exc)
 
+    def _slow_down(self, exc: Throttled) -> Response:
+        """429 before the body was read: the detail in the body's `language` if it names
+        one (else the request's), with Retry-After. Nothing of the body is kept."""
+        # DRF's Throttled carries the throttle's wait(); its stubs do not say so.
+        wait = math.ceil(getattr(exc, "wait", None) or settings.REQUEST_RATE_WINDOW_SECONDS)
+        with translation.override(_language_of(self.request) or translation.get_language()):
+            detail = SLOW_DOWN % {"minutes": math.ceil(wait / 60)}
+        return Response(
+            {"detail": detail},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def _language_of(request: Request) -> str | None:
+    """The `language` a JSON body names, if it is one of ours; None for anything else."""
+    try:
+        data = request.data
+    except Exception:  # an unreadable body names no language
+        return None
+    language = data.get("language") if isinstance(data, dict) else None
+    codes = [code for code, _name in settings.LANGUAGES]
+    return language if isinstance(language, str) and language in codes else None
+
 
 class NeedSerializer(serializers.Serializer[Any]):
     item = serializers.IntegerField(source="item_id", allow_null=True)
     category = serializers.IntegerField(source="category_id", allow_null=True)
     name = serializers.CharField()
+    # The name in the language the client asks for (Accept-Language or `?lang=`); `name`
+    # stays the catalogue's original, as everywhere in the API.
+    local_name = serializers.CharField()
     unit = serializers.CharField()
     shortfall = serializers.IntegerField()
 

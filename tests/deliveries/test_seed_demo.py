@@ -28,11 +28,12 @@ def test_it_loads_a_believable_network_once(capsys: pytest.CaptureFixture[str]):
     assert first["Category"] == 8 and 35 <= first["Item"] <= 45
     assert first["Location"] == 2 and first["Zone"] == 4
     assert first["Donation"] >= 14  # a week of donations, two or more a day
-    assert first["User"] == 4 and first["Driver"] == 2  # and a pickup desk volunteer
+    assert first["User"] == 5 and first["Driver"] == 2  # and a desk volunteer, a dispatcher
     assert Driver.objects.filter(vetted=True).count() == 2
     assert SealedContact.objects.count() == first["HouseholdRequest"] == 6
     assert ledger_mismatches() == []
     printed = capsys.readouterr().out
     assert "organizer / demo-organizer-2026" in printed
     assert "desk / demo-desk-2026" in printed
+    assert "dispatcher / demo-dispatcher-2026" in printed
     assert "already loaded" in printed

@@ -78,7 +78,7 @@ def test_it_exports_the_queue_as_csv(organizer: User):
     submitted = submit()
 
     response = page_client(organizer).get("/requests/export.csv?status=")
-    text = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
 
     assert response["Content-Type"] == "text/csv"
     lines = text.strip().splitlines()

@@ -13,7 +13,9 @@ from mutualaid.roles import ROLES
 
 
 class Command(BaseCommand):
-    help = "Add a member (or reset their password) with a role: organizer, driver or desk."
+    help = (
+        "Add a member (or reset their password) with a role: organizer, driver, desk or dispatcher."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
