@@ -38,9 +38,11 @@ OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 
 
 @pytest.fixture(autouse=True)
-def _fresh_keys():
+def _fresh_keys(tmp_path: Path):
+    """Each test its own key store: what a test finds in KEY_DIR is what it made."""
     sealing.reset_key_cache()
-    yield
+    with override_settings(KEY_DIR=tmp_path / "keys"):
+        yield
     sealing.reset_key_cache()
 
 
