@@ -45,6 +45,7 @@ from deliveries.models import (
 from deliveries.notify import Message, SendFailed, backend_for, enabled_channels
 from household_requests.models import OPEN_STATUSES, HouseholdRequest, RequestStatus
 from household_requests.notice_contacts import phone_for_notice
+from household_requests.pauses import zone_paused
 from household_requests.request_rules import Fulfilment
 from mutualaid.jobs import announce
 from mutualaid.schedule import Event
@@ -312,10 +313,29 @@ def _over_limits(notice: NoticeSent) -> bool:
     return sent_today.filter(mine).count() >= settings.NOTIFY_PER_RECIPIENT_PER_DAY
 
 
+PAUSED = "zone paused"
+
+
+def _notice_zone(notice: NoticeSent) -> int | None:
+    """The zone a notice is about: its route's, or its family's request's."""
+    if notice.route_id is not None:
+        return Route.objects.filter(pk=notice.route_id).values_list("zone_id", flat=True).first()
+    if notice.request_id is not None:
+        return (
+            HouseholdRequest.objects.filter(pk=notice.request_id)
+            .values_list("zone_id", flat=True)
+            .first()
+        )
+    return None
+
+
 def _prepare(notice: NoticeSent) -> tuple[str, Message]:
     """The address and the text of a notice, or _NotSent with why not."""
     if notice.kind != NoticeKind.HOLD and _over_limits(notice):
         raise _NotSent("limit")
+    if notice.kind != NoticeKind.HOLD and zone_paused(_notice_zone(notice)):
+        # Nothing but the hold goes into a paused zone, and nothing stale comes out after.
+        raise _NotSent(PAUSED)
     if notice.kind == NoticeKind.HOLD and notice.driver_id is not None:
         driver = Driver.objects.select_related("user").get(pk=notice.driver_id)
         message = notice_texts.hold_message(driver.language)

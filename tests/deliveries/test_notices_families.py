@@ -253,3 +253,28 @@ def test_it_texts_ready_and_missed_to_a_pickup_family_that_asked(signal_server: 
         "No lo encontramos hoy. Su enlace privado dice qué sigue."
     ]
     assert NoticeSent.objects.filter(request=pickup, outcome="sent").count() == 2
+
+
+def test_nothing_but_the_hold_goes_into_a_zone_paused_before_the_send(
+    driver: User, organizer: User, signal_server: ProviderServer
+):
+    """'On its way' queued, then the zone is paused before the worker sends it: it is
+    skipped for good (never sent stale after the pause). Holds are exempt (test_hold.py)."""
+    from household_requests.pauses import zones_pause
+
+    route, asked, _silent = two_families()
+    started(route, driver)
+    zones_pause(user=organizer, zone_ids=[route.zone_id], kind="hour")
+
+    notices.notices_send()
+
+    assert NoticeSent.objects.get(request=asked).reason == notices.PAUSED
+    assert all(s.json()["message"] != ON_ITS_WAY_ES for s in signal_server.sends())
+    # Positive control: the same send path delivers it once the zone is not paused.
+    NoticeSent.objects.filter(request=asked).delete()
+    from household_requests.models import ZonePause
+
+    ZonePause.objects.all().delete()
+    notices.notices_to_families(NoticeKind.ON_ITS_WAY, [asked.pk], event="again")
+    notices.notices_send()
+    assert any(s.json()["message"] == ON_ITS_WAY_ES for s in signal_server.sends())
