@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.crypto import salted_hmac
@@ -30,12 +31,24 @@ LOCKED_OUT = _(
     "%(minutes)s min. Try again later, or ask an organizer to check your account."
 )
 _PSEUDONYM_SALT = "mutualaid.lockout.address"
+_USERNAME_SALT = "mutualaid.lockout.username"
 
 
 def address_pseudonym(request: HttpRequest) -> str:
     """The caller's address as axes stores it: a keyed hash in fd00::/8, never the address."""
     digest = salted_hmac(_PSEUDONYM_SALT, ratelimit.client_address(request)).digest()
     return str(ipaddress.IPv6Address(b"\xfd" + digest[:15]))
+
+
+def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
+    """The username axes counts and stores: a member's own, or, for a name no member has
+    (a password typed into the username box, say), a keyed hash of it, so no typed secret
+    is kept in clear."""
+    data = credentials if credentials else getattr(request, "data", None) or request.POST
+    username = str(data.get("username") or "")
+    if not username or User.objects.filter(username=username).exists():
+        return username
+    return "unknown-" + salted_hmac(_USERNAME_SALT, username).hexdigest()[:24]
 
 
 def cool_off(request: HttpRequest | None = None) -> timedelta:

@@ -291,6 +291,7 @@ AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = "mutualaid.lockout.cool_off"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "mutualaid.lockout.address_pseudonym"
+AXES_USERNAME_CALLABLE = "mutualaid.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "mutualaid.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True

@@ -183,3 +183,21 @@ def test_it_stores_no_network_address(member: User):
         username="control", ip_address=ADDRESS, user_agent="", failures_since_start=1
     )
     assert ADDRESS in as_an_attacker_reads_it()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_no_password_typed_into_the_username_box():
+    """A name no member has (often a password typed in the wrong box) is stored hashed;
+    a member's own name is stored as it is, so the lockout still names whom it holds."""
+    member = User.objects.create_user("amina", password=PASSWORD)
+    typed = "Secret-Passw0rd-In-The-Wrong-Box"
+    for _ in range(2):
+        Client().post("/accounts/login/", {"username": typed, "password": "x"})
+        Client().post("/accounts/login/", {"username": member.username, "password": "x"})
+
+    stored = as_an_attacker_reads_it()
+
+    assert typed not in stored
+    assert AccessAttempt.objects.filter(username=member.username).exists()
+    # Positive control: the member's name, typed the same way, is found by the same scan.
+    assert member.username in stored
