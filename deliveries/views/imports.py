@@ -8,6 +8,8 @@ nothing between the two steps, and the import checks it all again anyway.
 
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -27,6 +29,8 @@ SAMPLES_DIR = settings.BASE_DIR / "docs" / "import"
 # The file plus the form's other fields and the multipart boundaries.
 MAX_UPLOAD_BODY = imports.MAX_IMPORT_BYTES + 16 * 1024
 KIND_CHOICES = [(kind, label) for kind, (label, _columns) in imports.KINDS.items()]
+
+SESSION_IMPORTED = "imports_done"  # digests of the files imported in this session
 
 
 class UploadForm(forms.Form):
@@ -110,12 +114,20 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         message = _("The file could not be read again: upload it once more.")
         return _page(request, UploadForm(), status=400, error=str(message))
     kind, text = form.cleaned_data["kind"], form.cleaned_data["text"]
+    # A second "Import" of the same file (a double click, a reload) would receive the same
+    # opening stock twice: the other kinds clash by name, stock does not.
+    digest = hashlib.sha256(f"{kind}\n{text}".encode()).hexdigest()
+    done = list(request.session.get(SESSION_IMPORTED, []))
+    if digest in done:
+        message = _("This file was already imported. Nothing was saved twice.")
+        return _page(request, UploadForm(initial={"kind": kind}), status=409, error=str(message))
     try:
         run = imports.import_run(kind=kind, text=text, by=acting_user(request), save=True)
     except ServiceError as error:
         return _page(request, UploadForm(initial={"kind": kind}), status=400, error=str(error))
     if not run.saved:
         return _preview(request, run, text)
+    request.session[SESSION_IMPORTED] = [*done, digest][-20:]
     # After the commit: mail each link when mail is configured, else show it once here.
     for link in run.links:
         url = request.build_absolute_uri(reverse("access_link", args=[link.issued.token]))

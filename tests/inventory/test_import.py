@@ -319,3 +319,20 @@ def test_it_links_every_sample_file_from_the_import_page(organizer: User):
         sample = client.get(f"/import/samples/{kind}.csv")
         assert b"".join(sample.streaming_content) == _sample(kind)  # type: ignore[attr-defined]
     assert client.get("/import/samples/secrets.csv").status_code == 404
+
+
+def test_a_second_import_of_the_same_stock_file_saves_nothing_twice(organizer: User):
+    _zones()
+    client = page_client(organizer)
+    _import(client, "catalogue")
+    _import(client, "locations")
+    preview = _preview(client, "stock", _sample("stock"))
+
+    first = _confirm(client, preview)
+    again = _confirm(client, preview)  # a double click, or the answer reloaded
+
+    assert first.status_code == 200 and StockLot.objects.count() == 9
+    assert again.status_code == 409
+    assert "already imported" in _page_text(again)
+    assert StockLot.objects.count() == 9 and Donation.objects.count() == 3
+    assert_books_balance()
