@@ -56,3 +56,13 @@ def open_number(sealed: bytes | memoryview) -> str:
         return _fernet(create=False).decrypt(token[len(VERSION) :]).decode("utf-8")
     except InvalidToken as exc:
         raise sealing.SealingError("the number cannot be opened with the configured keys") from exc
+
+
+def numbers_forget_all() -> int:
+    """Emergency: clear every driver's sealed number (the wipe, through the
+    `forget_driver_numbers` command, after it replaced the key that opened them; their
+    channel stays, so a driver who chose Signal or SMS gets nothing until they give a
+    number again). Idempotent. Returns how many were cleared."""
+    from deliveries.models import Driver
+
+    return Driver.objects.filter(notice_number__isnull=False).update(notice_number=None)

@@ -14,6 +14,8 @@ class Turn(enum.IntEnum):
     PLAN_ROUTES = 0x4D41_0002
     # Sealing with a key from KEY_DIR (shared) against destroying keys (the wipe, the prune).
     SEALING_KEYS = 0x4D41_0003
+    # Counting a notice against the daily caps (deliveries.notices): one worker at a time.
+    NOTICE_CAPS = 0x4D41_0013
 
 
 def take_turn(turn: Turn, *, shared: bool = False) -> None:

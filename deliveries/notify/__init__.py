@@ -35,7 +35,15 @@ class SendFailed(Exception):
 
 
 class Backend(Protocol):
-    def send(self, address: str, message: Message) -> None: ...
+    def send(self, address: str, message: Message) -> str | None:
+        """Send; return the provider's id of the message where its record can be deleted
+        later (`delete_record`), else None."""
+        ...
+
+    def delete_record(self, ref: str) -> bool:
+        """Delete the provider's record of a sent message: True once it is gone, False
+        while the provider refuses (the message is not final yet: try again later)."""
+        ...
 
 
 def backend_for(channel: str) -> Backend:

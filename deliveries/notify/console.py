@@ -10,5 +10,9 @@ logger = logging.getLogger(__name__)
 
 
 class ConsoleBackend:
-    def send(self, address: str, message: Message) -> None:
+    def send(self, address: str, message: Message) -> str | None:
         logger.info("notice: %s", message.body)
+        return None
+
+    def delete_record(self, ref: str) -> bool:
+        return True  # nothing kept by a provider that we could delete

@@ -10,10 +10,16 @@ from deliveries.notify import Message, SendFailed
 
 
 class EmailBackend:
-    def send(self, address: str, message: Message) -> None:
+    def send(self, address: str, message: Message) -> str | None:
         try:
             send_mail(message.subject, message.body, None, [address])
         except TimeoutError:
             raise SendFailed("timeout") from None
-        except (smtplib.SMTPException, OSError):
-            raise SendFailed("error") from None
+        except (smtplib.SMTPException, OSError) as failure:
+            # smtplib turns a read that timed out (EMAIL_TIMEOUT) into a disconnection.
+            timed_out = isinstance(failure.__context__, TimeoutError)
+            raise SendFailed("timeout" if timed_out else "error") from None
+        return None
+
+    def delete_record(self, ref: str) -> bool:
+        return True  # nothing kept by a provider that we could delete

@@ -12,7 +12,7 @@ from deliveries.notify import Message, SendFailed
 
 
 class SignalBackend:
-    def send(self, address: str, message: Message) -> None:
+    def send(self, address: str, message: Message) -> str | None:
         payload = {
             "message": message.body,
             "number": settings.SIGNAL_NUMBER,
@@ -30,3 +30,7 @@ class SignalBackend:
             raise SendFailed("error") from None
         if answer.status_code not in (200, 201):
             raise SendFailed("error")
+        return None
+
+    def delete_record(self, ref: str) -> bool:
+        return True  # nothing kept by a provider that we could delete

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs
 TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = "test-token-not-real"
 SLOW_SECONDS = 3.0
+TWILIO_FINAL = ("delivered", "undelivered", "failed", "sent")
 
 
 @dataclass
@@ -42,6 +44,9 @@ class ProviderServer:
     answer: str = "ok"  # "ok", "error" or "slow"
     received: list[Received] = field(default_factory=list)
     log_lines: list[str] = field(default_factory=list)
+    # Twilio: each message's status by SID ("queued" when created; a test makes it final).
+    # A DELETE is refused (error 20009) until the message is final, as Twilio does.
+    messages: dict[str, str] = field(default_factory=dict)
 
     def bodies(self) -> str:
         return "\n".join(r.body.decode("utf-8", errors="replace") for r in self.received)
@@ -59,6 +64,30 @@ def _handler(provider: ProviderServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             provider.log_lines.append(format % args)
+
+        def do_DELETE(self) -> None:
+            provider.received.append(
+                Received("DELETE", self.path, {k: v for k, v in self.headers.items()}, b"")
+            )
+            sid = self.path.rsplit("/", 1)[-1].removesuffix(".json")
+            status = provider.messages.get(sid)
+            if status is None:
+                self._send(404, {"code": 20404, "message": "not found", "status": 404})
+            elif status not in TWILIO_FINAL:
+                self._send(
+                    409,
+                    {
+                        "code": 20009,
+                        "message": "Cannot delete this resource before it is complete",
+                        "more_info": "https://www.twilio.com/docs/errors/20009",
+                        "status": 409,
+                    },
+                )
+            else:
+                del provider.messages[sid]
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -109,7 +138,8 @@ def _handler(provider: ProviderServer) -> type[BaseHTTPRequestHandler]:
                 )
                 return
             form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
-            sid = "SM" + "1" * 32
+            sid = f"SM{len(provider.messages) + 1:032d}"
+            provider.messages[sid] = "queued"
             self._send(
                 200 if "/Messages/" in self.path else 201,
                 {
@@ -141,3 +171,33 @@ def provider_server(kind: str) -> Iterator[ProviderServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """A server on loopback that accepts connections and never answers (a hung provider):
+    its URL, for a backend whose timeout then runs out."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for connection in held:
+            connection.close()
+        listener.close()

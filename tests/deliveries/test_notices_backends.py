@@ -132,14 +132,14 @@ def test_it_gives_up_after_the_last_attempt(driver: User, signal_server: Provide
     assert len(signal_server.sends()) == 2
 
 
-def test_it_sends_an_sms_through_twilio_and_blanks_its_body(
+def test_it_sends_an_sms_through_twilio_and_deletes_its_record_once_final(
     driver: User, twilio_server: ProviderServer
 ):
     offered_driver(driver, "sms")
 
     assert notices.notices_send() == 1
 
-    create, redact = twilio_server.received
+    [create] = twilio_server.received
     assert create.path == f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
     credentials = base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
     assert create.headers["Authorization"] == f"Basic {credentials}"
@@ -148,9 +148,27 @@ def test_it_sends_an_sms_through_twilio_and_blanks_its_body(
     assert form["To"] == [DRIVER_NUMBER_SENT] and form["From"] == [SENDING_NUMBER]
     assert "Phillips" in form["Body"][0]
     assert_no_contact(form["Body"][0])
-    assert redact.path == f"/2010-04-01/Accounts/{TWILIO_SID}/Messages/{'SM' + '1' * 32}.json"
-    assert redact.form() == {"Body": [""]}
-    assert NoticeSent.objects.get().outcome == NoticeOutcome.SENT
+    notice = NoticeSent.objects.get()
+    [sid] = twilio_server.messages
+    assert (notice.outcome, notice.provider_ref) == (NoticeOutcome.SENT, sid)
+
+    # Still queued at Twilio: the delete is refused, and asked again later.
+    notices.notices_send(now=timezone.now() + dt.timedelta(minutes=2))
+    delete = twilio_server.received[-1]
+    assert (delete.method, delete.path) == (
+        "DELETE",
+        f"/2010-04-01/Accounts/{TWILIO_SID}/Messages/{sid}.json",
+    )
+    notice.refresh_from_db()
+    assert notice.provider_ref == sid and sid in twilio_server.messages
+
+    # Delivered: the next sweep deletes Twilio's record and forgets the id.
+    twilio_server.messages[sid] = "delivered"
+    notices.notices_send(now=timezone.now() + dt.timedelta(minutes=30))
+    notice.refresh_from_db()
+    assert notice.provider_ref == ""
+    assert twilio_server.messages == {}
+    assert [r.method for r in twilio_server.received] == ["POST", "DELETE", "DELETE"]
 
 
 @pytest.mark.parametrize("answer, reason", [("error", "error"), ("slow", "timeout")])

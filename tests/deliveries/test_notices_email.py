@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -17,6 +20,7 @@ from deliveries import notices, offers
 from deliveries.driver_settings import driver_settings_update
 from deliveries.models import NoticeSent
 from tests.deliveries.factories import make_driver, planned_route
+from tests.deliveries.notice_servers import silent_server
 from tests.household_requests.factories import SECRET_ADDRESS, SECRET_NAME, SECRET_PHONE
 
 
@@ -92,3 +96,57 @@ def test_it_tries_again_when_the_mail_server_is_down(driver: User):
 
     notice = NoticeSent.objects.get()
     assert (notice.outcome, notice.channel, notice.reason) == ("pending", "email", "error")
+
+
+def test_a_hung_mail_server_times_out(driver: User):
+    """A server that accepts and never greets: the send gives up after EMAIL_TIMEOUT."""
+    driver.email = "dario@example.org"
+    driver.save()
+    route = planned_route()
+    make_driver(driver, route.zone)
+
+    with (
+        silent_server() as url,
+        override_settings(
+            NOTIFY_DRIVER_DEFAULT="email",
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=int(url.rsplit(":", 1)[1]),
+            EMAIL_TIMEOUT=1,
+        ),
+    ):
+        assert offers.routes_offer() == 1
+        assert notices.notices_send() == 0
+
+    notice = NoticeSent.objects.get()
+    assert (notice.outcome, notice.reason) == ("pending", "timeout")
+
+
+def test_the_mail_settings_are_read_from_the_environment():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "mutualaid.settings",
+        "EMAIL_HOST": "smtp.example.org",
+        "EMAIL_PORT": "2525",
+        "EMAIL_HOST_USER": "notices",
+        "EMAIL_HOST_PASSWORD": "not-a-real-password",
+        "EMAIL_USE_TLS": "yes",
+        "NOTIFY_TIMEOUT_SECONDS": "7",
+    }
+    script = (
+        "from django.conf import settings as s; print(s.EMAIL_HOST, s.EMAIL_PORT, "
+        "s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, "
+        "s.EMAIL_TIMEOUT)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == [
+        "smtp.example.org",
+        "2525",
+        "notices",
+        "not-a-real-password",
+        "True",
+        "False",
+        "7",
+    ]

@@ -1,16 +1,21 @@
 """Notices end to end with a real worker on PostgreSQL and Redis, and a local server that
 speaks signal-cli-rest-api: a planned route makes the worker offer it to the drivers the
 offer job selects, by Signal, with no contact in the text; when the driver starts, the
-family that asked gets "on its way" in its language, the other gets nothing; the worker's
-log, the provider's log and a pg_dump hold no phone number in clear (the provider's
-received bodies do: the positive control)."""
+family that asked gets "on its way" in its language, the other gets nothing; the web
+side's log (this process's records), the worker's log, the provider's log and a pg_dump
+hold no phone number in clear. Positive controls: a marker number planted in each place
+(a 404 path on the web side, a task id in the worker's log, an item name in the
+database, the provider's access log) is found by the same search, and so is every number
+sent in what the provider received."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 
 import pytest
+import requests
 from django.contrib.auth.models import User
 from django.test import override_settings
 from rest_framework.test import APIClient
@@ -18,6 +23,8 @@ from rest_framework.test import APIClient
 from deliveries.driver_settings import driver_settings_update
 from deliveries.models import NoticeSent, Route, RouteOffer
 from household_requests.models import HouseholdRequest, RequestStatus
+from mutualaid import schedule
+from mutualaid.celery import app as celery_app
 from tests.conftest import api_client_for
 from tests.deliveries.factories import make_driver, on_its_day, stocked_item
 from tests.deliveries.notice_servers import ProviderServer, provider_server
@@ -28,6 +35,7 @@ from tests.household_requests.factories import (
     request_payload,
 )
 from tests.integration.helpers import CeleryWorker, wait_for
+from tests.inventory.factories import ItemFactory
 from tests.mutualaid.stored import pg_dump_text
 
 pytestmark = pytest.mark.services
@@ -40,6 +48,8 @@ DRIVER_NUMBERS = {
 FAMILY_PHONE, FAMILY_SENT = "612-555-0199", "+16125550199"
 SILENT_PHONE, SILENT_SENT = "612-555-0142", "+16125550142"
 ON_ITS_WAY_ES = "Su entrega va en camino hoy."
+# Planted in every place searched, so each search shows it finds a number that is there.
+MARKER = "612-555-0100"
 NOTICE_SETTINGS = {
     "NOTIFY_CHANNELS": "console,signal",
     "NOTIFY_FAMILY_CHANNEL": "signal",
@@ -69,7 +79,9 @@ def test_it_notifies_drivers_and_the_family_that_asked(
     celery_worker_process: CeleryWorker,
     driver: User,
     other_driver: User,
+    caplog: pytest.LogCaptureFixture,
 ):
+    caplog.set_level(logging.DEBUG)
     assert os.environ["SIGNAL_CLI_URL"] == signal_server.url
     zone = make_zone()
     for user in (driver, other_driver):
@@ -154,14 +166,28 @@ def test_it_notifies_drivers_and_the_family_that_asked(
         )
     ) == sorted([(references[0], "on_its_way", "sent"), (references[1], "on_its_way", "skipped")])
 
-    # No number in clear in the worker's log, the provider's log, or a dump of the database.
+    # The markers: a path the web side logs as not found, a task id the worker logs, an
+    # item name the database keeps, a path the provider's access log keeps.
+    assert public.get(f"/marker-{MARKER}/").status_code == 404
+    since = celery_worker_process.log_position()
+    celery_app.send_task(schedule.SEND_NOTICES, task_id=f"marker-{MARKER}")
+    celery_worker_process.wait_for_log(f"marker-{MARKER}", since=since)
+    ItemFactory.create(name=f"Marker {MARKER}")
+    requests.get(f"{signal_server.url}/marker-{MARKER}", timeout=5)
+
+    # No number in clear in the web side's log, the worker's log, the provider's log, or a
+    # dump of the database.
     numbers = [FAMILY_SENT, SILENT_SENT, *(sent for _typed, sent in DRIVER_NUMBERS.values())]
     places = {
+        "web log": caplog.text,
         "worker log": celery_worker_process.log(),
         "provider log": signal_server.log(),
         "pg_dump": pg_dump_text(),
     }
     assert places["provider log"] and "POST /v2/send" in places["provider log"]
+    assert "claimed by driver" in places["web log"]
+    for where, text in places.items():
+        assert any(form in text for form in digit_forms(MARKER)), f"no marker in the {where}"
     found = [
         (where, form)
         for where, text in places.items()

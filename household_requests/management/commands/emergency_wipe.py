@@ -2,6 +2,7 @@ import sys
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from household_requests.retention import contacts_wipe_all
@@ -15,9 +16,10 @@ RESTART = (
 
 class Command(BaseCommand):
     help = (
-        "Destroy every sealed contact (names, phones, addresses, notes) at once: overwrite "
-        "every key in KEY_DIR with a fresh one (so no earlier dump or database file can be "
-        "opened), then delete the contacts. Requests, statistics and inventory stay. This "
+        "Destroy every sealed contact (names, phones, addresses, notes) and every volunteer "
+        "driver's notice number at once: overwrite every key in KEY_DIR with a fresh one (so "
+        "no earlier dump or database file can be opened), then delete the contacts and clear "
+        "the drivers' numbers. Requests, statistics and inventory stay. This "
         "cannot be undone. Exits non-zero if this KEY_DIR lacks keys that stored contacts "
         "were sealed with (not the site's KEY_DIR: the real keys survive)."
     )
@@ -33,7 +35,10 @@ class Command(BaseCommand):
         if not options["yes_destroy_all_contacts"]:
             if not sys.stdin.isatty():
                 raise CommandError("Refusing without --yes-destroy-all-contacts (no terminal).")
-            answer = input(f"Type {CONFIRMATION} to destroy every contact: ")
+            answer = input(
+                f"Type {CONFIRMATION} to destroy every family's contact and every "
+                "volunteer driver's notice number: "
+            )
             if answer.strip() != CONFIRMATION:
                 raise CommandError("Nothing was destroyed.")
         wipe = contacts_wipe_all()
@@ -42,6 +47,8 @@ class Command(BaseCommand):
             f"{wipe.period_keys_replaced} period key file(s) and the blind-index key in "
             f"{settings.KEY_DIR}; inventory is untouched"
         )
+        # By name, not by import: household_requests knows nothing of deliveries.
+        call_command("forget_driver_numbers", stdout=self.stdout)
         if wipe.contacts_without_key:
             raise CommandError(
                 f"KEY_DIR {settings.KEY_DIR} IS NOT THE ONE THIS SITE SEALS WITH: "
