@@ -11,8 +11,21 @@
   with SKIP LOCKED and its next try pushed back before the provider is called, so two
   workers never send one row, and a send that fails or times out is tried again later
   with back-off, up to NOTIFY_MAX_ATTEMPTS (no countdown: mutualaid/jobs.py).
-- Limited per recipient per day (NOTIFY_PER_RECIPIENT_PER_DAY) and per network per day
-  (NOTIFY_PER_DAY); a notice over a limit is recorded as not sent.
+- Limited per recipient per local day (NOTIFY_PER_RECIPIENT_PER_DAY: a driver, or a
+  family's phone by its blind index, however many requests carry it) and per network per
+  day, drivers (NOTIFY_PER_DAY) apart from families (NOTIFY_FAMILY_PER_DAY). A notice is
+  counted under a lock (Turn.NOTICE_CAPS) just before its send, so two workers never
+  overshoot; one over a cap waits for the next local day, and is skipped then only if it
+  went stale ("on its way" after its day). A "ready for pickup" or a pickup's "we missed
+  you" from the public form or API goes only to a phone that no other open request had a
+  text for that day (the rest wait): a flood with a stranger's number texts it once a day.
+- Bounded in time: a sweep starts no send after NOTIFY_BATCH_SECONDS (the rest waits for
+  the next sweep), and the job's soft time limit is raised, never recorded as a failure.
+- Any failure while preparing a notice is recorded with our reason and counts as an
+  attempt. Where a provider keeps the message (Twilio), its id is kept and the sweep
+  deletes the provider's record once the message is final, then forgets the id.
+- The rows of a family whose contact is purged or wiped are deleted by the sweep: which
+  family asked for texts goes with its contact.
 - The number is opened just before the send (a driver's by `deliveries.driver_numbers`,
   a family's by `household_requests.notice_contacts`), handed to the backend, and never
   logged or stored; the row records who, which notice, which channel, when and how it went.
@@ -22,12 +35,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, IntegerField, Min, Q, Sum, Value
+from django.db.models import Count, F, IntegerField, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -43,11 +58,20 @@ from deliveries.models import (
     StopOutcome,
 )
 from deliveries.notify import Message, SendFailed, backend_for, enabled_channels
-from household_requests.models import OPEN_STATUSES, HouseholdRequest, RequestStatus
+from household_requests.models import (
+    OPEN_STATUSES,
+    Channel,
+    HouseholdRequest,
+    PickupPointZone,
+    RequestStatus,
+    SealedContact,
+    ZonePause,
+)
 from household_requests.notice_contacts import phone_for_notice
 from household_requests.pauses import zone_paused
 from household_requests.request_rules import Fulfilment
 from mutualaid.jobs import announce
+from mutualaid.locks import Turn, take_turn
 from mutualaid.schedule import Event
 from mutualaid.sealing import SealingError
 from mutualaid.timeutil import local_today, organization_tz
@@ -195,6 +219,8 @@ def pickup_notices_queue(*, now: dt.datetime | None = None) -> int:
             kind=NoticeKind.READY_FOR_PICKUP,
             channel=channel,
             request_id=pk,
+            queued_at=now,
+            next_try_at=now,  # due in the sweep that queues it
         )
         for pk, at in ready
     ] + [
@@ -203,6 +229,8 @@ def pickup_notices_queue(*, now: dt.datetime | None = None) -> int:
             kind=NoticeKind.MISSED,
             channel=channel,
             request_id=pk,
+            queued_at=now,
+            next_try_at=now,
         )
         for pk, attempts in missed.values_list("pk", "delivery_attempts")
     ]
@@ -230,9 +258,12 @@ def reminders_queue() -> int:
 
 
 def notices_send(*, now: dt.datetime | None = None) -> int:
-    """Send every due notice. Idempotent: a row is sent at most once after it succeeds,
-    and a failed one waits its back-off. Returns how many were sent."""
+    """Send every due notice, within NOTIFY_BATCH_SECONDS (the rest waits for the next
+    sweep); then delete the providers' records of sent messages that are final, and the
+    rows of families whose contact is gone. Idempotent: a row is sent at most once after
+    it succeeds, and a failed one waits its back-off. Returns how many were sent."""
     now = now or timezone.now()
+    budget_ends = time.monotonic() + settings.NOTIFY_BATCH_SECONDS
     pickup_notices_queue(now=now)
     reminders_queue()
     due = list(
@@ -240,7 +271,15 @@ def notices_send(*, now: dt.datetime | None = None) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:BATCH]
     )
-    return sum(notice_send(notice_id=pk, now=now) for pk in due)
+    sent = 0
+    for pk in due:
+        if time.monotonic() >= budget_ends:
+            logger.info("notices: this sweep's time is spent; the rest wait for the next")
+            break
+        sent += notice_send(notice_id=pk, now=now)
+    provider_records_delete(now=now, budget_ends=budget_ends)
+    notices_forget_purged()
+    return sent
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -262,27 +301,51 @@ def notice_send(*, notice_id: int, now: dt.datetime) -> bool:
         notice.next_try_at = now + _backoff(notice.attempts)
         notice.save(update_fields=["attempts", "next_try_at"])
     try:
-        delivery = _prepare(notice)
+        address, message = _prepare(notice, now)
+    except SoftTimeLimitExceeded:
+        raise  # the job's time is up: the row waits its next try, nothing is recorded
+    except _Held as held:
+        # Over a daily cap: tried again at the next local midnight, not counted a failure.
+        NoticeSent.objects.filter(pk=notice.pk).update(
+            attempts=F("attempts") - 1, next_try_at=_next_midnight(now), reason=held.reason
+        )
+        return False
     except _NotSent as refusal:
         _finish(notice, NoticeOutcome.SKIPPED, refusal.reason)
         return False
-    address, message = delivery
+    except Exception as failure:
+        # Our reason only: an exception's text may hold the number; its type may not.
+        logger.warning(
+            "notice %s (%s) could not be prepared: %s",
+            notice.pk,
+            notice.kind,
+            type(failure).__name__,
+        )
+        _tried(notice, "not prepared", final=False)
+        return False
     try:
-        backend_for(notice.channel).send(address, message)
+        ref = backend_for(notice.channel).send(address, message)
+    except SoftTimeLimitExceeded:
+        raise
     except Exception as failure:
         # Our reason only: a provider's message or a traceback may echo the number.
         reason = {SendFailed: getattr(failure, "reason", "error"), KeyError: "channel off"}.get(
             type(failure), "error"
         )
         logger.warning("notice %s (%s) not sent: %s", notice.pk, notice.kind, reason)
-        if notice.attempts >= settings.NOTIFY_MAX_ATTEMPTS or isinstance(failure, KeyError):
-            _finish(notice, NoticeOutcome.FAILED, reason)
-        else:
-            NoticeSent.objects.filter(pk=notice.pk).update(reason=reason)
+        _tried(notice, reason, final=isinstance(failure, KeyError))
         return False
-    _finish(notice, NoticeOutcome.SENT, "")
+    _finish(notice, NoticeOutcome.SENT, "", provider_ref=ref, now=now)
     logger.info("notice %s (%s) sent by %s", notice.pk, notice.kind, notice.channel)
     return True
+
+
+def _tried(notice: NoticeSent, reason: str, *, final: bool) -> None:
+    """A try that failed: failed for good after the last attempt, else it waits."""
+    if final or notice.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        _finish(notice, NoticeOutcome.FAILED, reason)
+    else:
+        NoticeSent.objects.filter(pk=notice.pk).update(reason=reason)
 
 
 class _NotSent(Exception):
@@ -291,51 +354,207 @@ class _NotSent(Exception):
         self.reason = reason
 
 
-def _finish(notice: NoticeSent, outcome: NoticeOutcome, reason: str) -> None:
-    NoticeSent.objects.filter(pk=notice.pk).update(
-        outcome=outcome, reason=reason, finished_at=timezone.now()
+class _Held(_NotSent):
+    """Over a daily cap: waits for the next day."""
+
+
+# Twilio asks for a minute before a delete; a refused one is asked again this much later.
+RECORD_FIRST_TRY = dt.timedelta(minutes=1)
+RECORD_RETRY = dt.timedelta(minutes=10)
+
+
+def _finish(
+    notice: NoticeSent,
+    outcome: NoticeOutcome,
+    reason: str,
+    *,
+    provider_ref: str | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    fields: dict[str, object] = {
+        "outcome": outcome,
+        "reason": reason,
+        "finished_at": timezone.now(),
+    }
+    if provider_ref:
+        fields["provider_ref"] = provider_ref[:64]
+        fields["next_try_at"] = (now or timezone.now()) + RECORD_FIRST_TRY
+    NoticeSent.objects.filter(pk=notice.pk).update(**fields)
+
+
+def provider_records_delete(*, now: dt.datetime, budget_ends: float | None = None) -> int:
+    """Ask the provider to delete its record of each sent message it keeps (Twilio), once
+    it is due; forget the id once it is deleted, else ask again RECORD_RETRY later (the
+    provider refuses while the message is not final). Idempotent. Returns how many went."""
+    rows = list(
+        NoticeSent.objects.filter(
+            ~Q(provider_ref=""), outcome=NoticeOutcome.SENT, next_try_at__lte=now
+        )
+        .order_by("pk")
+        .values_list("pk", "channel", "provider_ref")[:BATCH]
     )
+    deleted = 0
+    for pk, channel, ref in rows:
+        if budget_ends is not None and time.monotonic() >= budget_ends:
+            break
+        try:
+            gone = backend_for(channel).delete_record(ref)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as failure:
+            logger.warning("notice %s: record not deleted: %s", pk, type(failure).__name__)
+            gone = False
+        if gone:
+            NoticeSent.objects.filter(pk=pk).update(provider_ref="")
+            deleted += 1
+        else:
+            NoticeSent.objects.filter(pk=pk).update(next_try_at=now + RECORD_RETRY)
+    return deleted
 
 
-def _midnight() -> dt.datetime:
-    return dt.datetime.combine(local_today(), dt.time(), tzinfo=organization_tz())
+def notices_forget_purged() -> int:
+    """Delete the notice rows of families whose contact was purged or wiped (they say the
+    family asked for texts). A row whose provider record is not deleted yet stays until it
+    is, so its id is not lost. Idempotent; run by every send sweep."""
+    deleted, _ = NoticeSent.objects.filter(
+        request__contact_purged_at__isnull=False, provider_ref=""
+    ).delete()
+    return deleted
 
 
-def _over_limits(notice: NoticeSent) -> bool:
-    sent_today = NoticeSent.objects.filter(outcome=NoticeOutcome.SENT, finished_at__gte=_midnight())
-    if sent_today.count() >= settings.NOTIFY_PER_DAY:
-        return True
-    mine = (
-        Q(driver_id=notice.driver_id)
-        if notice.driver_id is not None
-        else Q(request_id=notice.request_id)
-    )
-    return sent_today.filter(mine).count() >= settings.NOTIFY_PER_RECIPIENT_PER_DAY
+def _local_day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment, organization_tz()).date()
+
+
+def _midnight(now: dt.datetime) -> dt.datetime:
+    return dt.datetime.combine(_local_day(now), dt.time(), tzinfo=organization_tz())
+
+
+def _next_midnight(now: dt.datetime) -> dt.datetime:
+    tomorrow = _local_day(now) + dt.timedelta(days=1)
+    return dt.datetime.combine(tomorrow, dt.time(), tzinfo=organization_tz())
+
+
+LIMIT = "limit"
+ONE_A_DAY = "one request a day"
+# Sent with no human step for a request anyone could post (the public form, the API): one
+# open request per phone a day may hear (THREAT_MODEL.md, "Notices").
+UNATTENDED = (NoticeKind.READY_FOR_PICKUP, NoticeKind.MISSED)
+PUBLIC_CHANNELS = (Channel.WEB, Channel.API)
+
+
+def _count_against_caps(notice: NoticeSent, now: dt.datetime) -> None:
+    """Count the notice against the daily caps, or raise _Held. Under Turn.NOTICE_CAPS, so
+    two workers counting at once take turns and never overshoot. A notice counted today
+    already (a retry) is not counted again."""
+    midnight = _midnight(now)
+    if notice.counted_at is not None and notice.counted_at >= midnight:
+        return
+    with transaction.atomic():
+        take_turn(Turn.NOTICE_CAPS)
+        today = NoticeSent.objects.filter(counted_at__gte=midnight).exclude(pk=notice.pk)
+        if notice.driver_id is not None:
+            network, cap = today.filter(driver__isnull=False), settings.NOTIFY_PER_DAY
+            mine = network.filter(driver_id=notice.driver_id)
+        else:
+            network, cap = today.filter(request__isnull=False), settings.NOTIFY_FAMILY_PER_DAY
+            phone = (
+                SealedContact.objects.filter(request_id=notice.request_id)
+                .values_list("phone_index", flat=True)
+                .first()
+            )
+            same_phone = (
+                Q(request__sealed_contact__phone_index=phone)
+                if phone
+                else Q(request_id=notice.request_id)
+            )
+            mine = network.filter(same_phone)
+            if notice.kind in UNATTENDED and _public_pickup(notice.request_id):
+                others = mine.exclude(request_id=notice.request_id).filter(
+                    request__status__in=OPEN_STATUSES
+                )
+                if others.exists():
+                    raise _Held(ONE_A_DAY)
+        if network.count() >= cap or mine.count() >= settings.NOTIFY_PER_RECIPIENT_PER_DAY:
+            raise _Held(LIMIT)
+        NoticeSent.objects.filter(pk=notice.pk).update(counted_at=now)
+
+
+def _public_pickup(request_id: int | None) -> bool:
+    if request_id is None:
+        return False
+    return HouseholdRequest.objects.filter(
+        pk=request_id, fulfilment=Fulfilment.PICKUP, channel__in=PUBLIC_CHANNELS
+    ).exists()
+
+
+# Notices that say "today": sent on a later day they would be wrong.
+OF_ITS_DAY = (NoticeKind.ON_ITS_WAY, NoticeKind.MISSED, NoticeKind.ROUTE_REMINDER)
 
 
 PAUSED = "zone paused"
 
 
 def _notice_zone(notice: NoticeSent) -> int | None:
-    """The zone a notice is about: its route's, or its family's request's."""
+    """The zone a notice is about: its route's; for a family, their pickup point's zone if
+    they pick up (the family goes there, not home), else their request's."""
     if notice.route_id is not None:
         return Route.objects.filter(pk=notice.route_id).values_list("zone_id", flat=True).first()
     if notice.request_id is not None:
-        return (
+        row = (
             HouseholdRequest.objects.filter(pk=notice.request_id)
-            .values_list("zone_id", flat=True)
+            .values_list("zone_id", "fulfilment", "pickup_location_id")
             .first()
         )
+        if row is None:
+            return None
+        zone_id, fulfilment, location_id = row
+        if fulfilment == Fulfilment.PICKUP and location_id is not None:
+            return (
+                PickupPointZone.objects.filter(location_id=location_id)
+                .values_list("zone_id", flat=True)
+                .first()
+            )
+        return zone_id
     return None
 
 
-def _prepare(notice: NoticeSent) -> tuple[str, Message]:
-    """The address and the text of a notice, or _NotSent with why not."""
-    if notice.kind != NoticeKind.HOLD and _over_limits(notice):
-        raise _NotSent("limit")
-    if notice.kind != NoticeKind.HOLD and zone_paused(_notice_zone(notice)):
-        # Nothing but the hold goes into a paused zone, and nothing stale comes out after.
-        raise _NotSent(PAUSED)
+# A notice skipped because its zone was paused waits this long when the pause's end cannot
+# be read (a failed read counts as paused).
+PAUSED_RETRY = dt.timedelta(minutes=15)
+
+
+def _after_the_pause(notice: NoticeSent, zone_id: int | None) -> None:
+    """ "Ready for pickup", skipped because the pickup point is paused, is queued again for
+    when the pause ends (the items stay set aside, and the clock stops meanwhile): a new row,
+    so the skipped one keeps its record. Other kinds stay skipped: stale after a pause."""
+    if notice.kind != NoticeKind.READY_FOR_PICKUP or zone_id is None:
+        return
+    until = ZonePause.objects.filter(zone_id=zone_id).values_list("until", flat=True).first()
+    now = timezone.now()
+    NoticeSent.objects.get_or_create(
+        key=f"{notice.kind}:after pause {notice.pk}:request {notice.request_id}"[:96],
+        defaults={
+            "kind": notice.kind,
+            "channel": notice.channel,
+            "request_id": notice.request_id,
+            "queued_at": now,
+            "next_try_at": max(until or now, now) + (dt.timedelta() if until else PAUSED_RETRY),
+        },
+    )
+
+
+def _prepare(notice: NoticeSent, now: dt.datetime) -> tuple[str, Message]:
+    """The address and the text of a notice, counted against the caps; or _NotSent with
+    why not (_Held: over a cap, for the next day)."""
+    if notice.kind in OF_ITS_DAY and _local_day(notice.queued_at) < _local_day(now):
+        raise _NotSent("stale")
+    if notice.kind != NoticeKind.HOLD:
+        zone_id = _notice_zone(notice)
+        if zone_paused(zone_id):
+            # Nothing but the hold goes into a paused zone, and nothing stale comes out after.
+            _after_the_pause(notice, zone_id)
+            raise _NotSent(PAUSED)
     if notice.kind == NoticeKind.HOLD and notice.driver_id is not None:
         driver = Driver.objects.select_related("user").get(pk=notice.driver_id)
         message = notice_texts.hold_message(driver.language)
@@ -346,18 +565,24 @@ def _prepare(notice: NoticeSent) -> tuple[str, Message]:
         if facts is None:
             raise _NotSent("route moved on")
         message = notice_texts.driver_message(notice.kind, facts, driver.language)
-        return _driver_address(driver, notice.channel), message
+        address = _driver_address(driver, notice.channel)
+        _count_against_caps(notice, now)
+        return address, message
     assert notice.request_id is not None
-    language = (
-        HouseholdRequest.objects.filter(pk=notice.request_id)
-        .values_list("language", flat=True)
-        .first()
+    request = (
+        HouseholdRequest.objects.filter(pk=notice.request_id).values("language", "status").first()
     )
-    phone = phone_for_notice(notice.request_id)
-    if phone is None or language is None:
+    if request is None:
         raise _NotSent(NOT_ASKED)
+    if notice.kind == NoticeKind.READY_FOR_PICKUP and request["status"] != RequestStatus.MATCHED:
+        raise _NotSent("stale")
+    # Opened before counting: a family that did not ask uses no one's cap.
+    phone = phone_for_notice(notice.request_id)
+    if phone is None:
+        raise _NotSent(NOT_ASKED)
+    _count_against_caps(notice, now)
     address = phone if notice.channel in PHONE_CHANNELS else ""
-    return address, notice_texts.family_message(notice.kind, language)
+    return address, notice_texts.family_message(notice.kind, request["language"])
 
 
 def _driver_address(driver: Driver, channel: str) -> str:

@@ -8,7 +8,8 @@ table) counts as paused. `not_paused` is the same rule as a filter for the acces
 objects and the sweeps.
 
 Pausing again only ever moves the end later; only organizers lift; only organizers pause
-every zone at once. A pause "until lifted" still ends after ZONE_PAUSE_MAX_HOURS unless
+every zone at once, by name or by listing them all (a dispatcher's pause must leave at
+least one zone unpaused). A pause "until lifted" still ends after ZONE_PAUSE_MAX_HOURS unless
 renewed.
 """
 
@@ -52,6 +53,7 @@ ONLY_ORGANIZERS_LIFT = _("Only organizers can lift a pause.")
 ONLY_ORGANIZERS_ALL = _("Only organizers can pause every zone at once.")
 NO_ZONES = _("Choose at least one zone.")
 UNKNOWN_ZONES = _("No zone has these postal codes.")
+UNKNOWN_ZONE_IDS = _("No zone has these numbers.")
 BAD_UNTIL = _("Choose an end in the future.")
 BAD_DURATION = _("Choose how long: an hour, until the end of the day, or until lifted.")
 CANNOT_HOLD = _("This request is finished; there is nothing to hold.")
@@ -152,10 +154,25 @@ def pause_record(*, limit: int = 200) -> list[PauseEvent]:
 
 
 def zones_for_postal_codes(codes: Iterable[str]) -> list[int]:
-    normal = {normalize_postal_code(code) for code in codes if str(code).strip()}
-    return sorted(
-        set(ZonePostalCode.objects.filter(code__in=normal).values_list("zone_id", flat=True))
+    return zones_for_postal_codes_matched(codes)[0]
+
+
+def zones_for_postal_codes_matched(codes: Iterable[str]) -> tuple[list[int], list[str]]:
+    """The zones of these postal codes, and the codes (as given) that are in no zone."""
+    given = [str(code) for code in codes]
+    normal = {code: normalize_postal_code(code) for code in given if code.strip()}
+    found = dict(
+        ZonePostalCode.objects.filter(code__in=set(normal.values())).values_list("code", "zone_id")
     )
+    unmatched = [code for code in given if normal.get(code) not in found]
+    return sorted(set(found.values())), unmatched
+
+
+def zone_ids_known(zone_ids: Iterable[int]) -> tuple[list[int], list[int]]:
+    """Of these zone ids, the ones that are zones, and the ones that are not."""
+    wanted = list(dict.fromkeys(zone_ids))
+    known = set(Zone.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    return sorted(known), [pk for pk in wanted if pk not in known]
 
 
 # Services --------------------------------------------------------------------------------
@@ -195,8 +212,17 @@ def zones_pause(
     wanted = list(zones.order_by("pk").values_list("pk", flat=True))
     if not wanted:
         raise ServiceError(NO_ZONES, field="zones")
-    # Lock the zones in pk order, so two pauses of the same zones take turns.
-    list(Zone.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
+    # Lock the zones in pk order, so two pauses of the same zones take turns; a dispatcher's
+    # locks every zone, so two dispatchers pausing halves cannot together pause them all.
+    organizer = is_organizer(user)
+    locked = Zone.objects.select_for_update().order_by("pk")
+    everything = list(
+        (locked if not organizer else locked.filter(pk__in=wanted)).values_list("pk", flat=True)
+    )
+    if not organizer and not set(everything) - set(wanted) - paused_zone_ids(now=now):
+        # Listing every zone is pausing them all: organizers only (a stolen dispatcher
+        # token must not stop the whole network).
+        raise ServiceError(ONLY_ORGANIZERS_ALL, kind=Kind.REFUSED, field="zones")
     current = {
         pause.zone_id: pause
         for pause in ZonePause.objects.select_for_update().filter(zone_id__in=wanted)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from deliveries import access, holds, services
-from deliveries.models import Driver, Route
+from deliveries.models import ACTIVE_ROUTE_STATUSES, Driver, Route
 from deliveries.views.common import signed_in_driver
 from mutualaid.errors import ServiceError, show_error
 
@@ -19,9 +19,12 @@ from mutualaid.errors import ServiceError, show_error
 @never_cache
 @signed_in_driver()
 def route_hold(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse:
-    """`{"hold": true|false, "text": "..."}` for a route the driver holds; 404 otherwise."""
+    """`{"hold": true|false, "text": "..."}` for a route the driver holds, claimed or under
+    way; 404 otherwise (taken back, cancelled, done), and the page then clears its contacts."""
     route = (
-        Route.objects.filter(access.held_by(driver), pk=pk).select_related("zone", "pantry").first()
+        Route.objects.filter(access.held_by(driver), pk=pk, status__in=ACTIVE_ROUTE_STATUSES)
+        .select_related("zone", "pantry")
+        .first()
     )
     if route is None:
         raise Http404

@@ -46,6 +46,16 @@ class PausedZoneSerializer(serializers.Serializer[Any]):
     until = serializers.DateTimeField()
 
 
+class UnmatchedSerializer(serializers.Serializer[Any]):
+    zones = serializers.ListField(child=serializers.IntegerField(), required=False)
+    postal_codes = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class PauseAnswerSerializer(serializers.Serializer[Any]):
+    paused = PausedZoneSerializer(many=True)
+    unmatched = UnmatchedSerializer()
+
+
 def _paused() -> list[dict[str, Any]]:
     return [
         {"zone": pause.zone_id, "name": pause.zone.name, "until": pause.until}
@@ -56,27 +66,36 @@ def _paused() -> list[dict[str, Any]]:
 class ZonePauseView(APIView):
     """POST `{"zones": [ids] | "postal_codes": [...], "until": time | "minutes": n}`:
     pause those zones (an end later than the current one extends it; never shortens).
-    Answers the zones paused now."""
+    Answers `{"paused": [the zones paused now], "unmatched": {"zones" | "postal_codes":
+    [what matched no zone]}}`; 400 if nothing matched a zone."""
 
     permission_classes = [MayPauseZones]
 
-    @extend_schema(request=PauseInputSerializer, responses=PausedZoneSerializer(many=True))
+    @extend_schema(request=PauseInputSerializer, responses=PauseAnswerSerializer)
     def post(self, request: Request) -> Response:
         data = PauseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if "postal_codes" in values:
-            zone_ids = pauses.zones_for_postal_codes(values["postal_codes"])
+            zone_ids, unmatched = pauses.zones_for_postal_codes_matched(values["postal_codes"])
             if not zone_ids:
                 raise ServiceError(pauses.UNKNOWN_ZONES, field="postal_codes")
+            unmatched_body: dict[str, list[Any]] = {"postal_codes": unmatched}
         else:
-            zone_ids = values["zones"]
+            zone_ids, missing = pauses.zone_ids_known(values["zones"])
+            if not zone_ids:
+                raise ServiceError(pauses.UNKNOWN_ZONE_IDS, field="zones")
+            unmatched_body = {"zones": missing}
         if "minutes" in values:
             kind, extra = PauseKind.MINUTES, {"minutes": values["minutes"]}
         else:
             kind, extra = PauseKind.UNTIL, {"until": values["until"]}
         pauses.zones_pause(user=acting_user(request), zone_ids=zone_ids, kind=kind, **extra)
-        body = PausedZoneSerializer(_paused(), many=True).data
+        body = {
+            "paused": PausedZoneSerializer(_paused(), many=True).data,
+            # What matched no zone (a typo, a code outside every zone): not paused.
+            "unmatched": unmatched_body,
+        }
         return Response(body, status=status.HTTP_200_OK)
 
 

@@ -5,6 +5,8 @@ attempt; "delivered" stays recordable; a driver hands a route back without penal
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import User
 
@@ -27,15 +29,25 @@ from mutualaid.errors import Kind, ServiceError
 from mutualaid.members import member_add
 from tests.conftest import PASSWORD, api_client_for, page_client
 from tests.deliveries.conftest import DriverWorld
-from tests.deliveries.factories import on_its_day, plan, route_in_state, stocked_item
+from tests.deliveries.factories import (
+    make_driver,
+    on_its_day,
+    plan,
+    route_in_state,
+    stocked_item,
+    zone_named,
+)
 from tests.deliveries.helpers import assert_no_secret, shows_secrets, text_of
-from tests.household_requests.factories import submit
+from tests.deliveries.scenario import routed_request
+from tests.household_requests.factories import make_zone, submit
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def dispatcher(db: None) -> User:
+    # A dispatcher's pause must leave a zone unpaused: here, one that nothing else uses.
+    make_zone("Elsewhere", ("55999",))
     return member_add(username="dina", role="dispatcher", password=PASSWORD)
 
 
@@ -87,6 +99,9 @@ def test_it_answers_the_hold_without_loading_a_contact(
     assert_no_secret(text_of(answer))
     assert not ContactReveal.objects.exists()
     assert page_client(other_driver).get(url).status_code == 404
+    # Taken back while the page is open: 404, and the page clears its contacts (hold.js).
+    services.routes_take_back(driver=world.driver_profile, every_route=True)
+    assert client.get(url).status_code == 404
 
 
 def test_it_takes_a_paused_zone_off_the_board_and_refuses_a_claim_by_id(
@@ -284,3 +299,39 @@ def test_it_comes_back_when_the_pause_is_lifted(
     pauses.zones_lift(user=organizer, zone_ids=[world.zone.pk])
 
     assert shows_secrets(text_of(page_client(driver).get(f"/drive/routes/{world.route.pk}/")))
+
+
+def test_it_keeps_a_claim_in_a_paused_zone_from_the_stale_claim_sweep(
+    world: DriverWorld, organizer: User, dispatcher: User
+):
+    route = route_in_state(world.route, "claimed", world.driver_profile)
+    past_deadline = services.claim_deadline(route) + dt.timedelta(minutes=1)
+    _pause(dispatcher, world)
+
+    released = services.claims_release_stale(now=past_deadline)
+
+    assert released == 0
+    kept = Route.objects.get(pk=route.pk)
+    assert (kept.status, kept.driver_id) == (RouteStatus.CLAIMED, world.driver_profile.pk)
+    # Positive control: once the pause is lifted, the same sweep releases the stale claim.
+    pauses.zones_lift(user=organizer, zone_ids=[world.zone.pk])
+    assert services.claims_release_stale(now=past_deadline) == 1
+    assert Route.objects.get(pk=route.pk).status == RouteStatus.OPEN
+
+
+def test_a_route_on_hold_does_not_count_toward_the_drivers_cap(
+    world: DriverWorld, driver: User, dispatcher: User
+):
+    other_zone = zone_named("Powderhorn", ("55408",))
+    elsewhere = routed_request(zone=other_zone).route
+    profile = make_driver(driver, world.zone, max_active_routes=1)
+    profile.zones.add(other_zone)
+    route_in_state(world.route, "claimed", profile)
+    at_cap = _refused(services.route_claim, route_id=elsewhere.pk, driver=profile)
+    assert (at_cap.kind, str(at_cap)) == (Kind.REFUSED, str(services.AT_CAP))
+
+    _pause(dispatcher, world)
+    claimed = services.route_claim(route_id=elsewhere.pk, driver=profile)
+
+    assert (claimed.status, claimed.driver_id) == (RouteStatus.CLAIMED, profile.pk)
+    assert Route.objects.get(pk=world.route.pk).driver_id == profile.pk  # still theirs

@@ -1,6 +1,8 @@
-"""A driver's route page open on a phone when the zone is paused (issue 14): within a minute
-the page's static script asks for the hold, removes the addresses and shows the hold; no
-contact is loaded again. Without JavaScript the next load shows the hold, and no address."""
+"""A driver's route page open on a phone when the zone is paused (issue 14): at once when
+the page loads (or is shown again) and then every minute, the page's static script asks
+for the hold, removes the addresses and shows the hold; no contact is loaded again. Any
+answer but a 200 (the session over) removes the addresses too. Without JavaScript the
+next load shows the hold, and no address."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from tests.conftest import PASSWORD
 from tests.deliveries.factories import route_in_state
 from tests.deliveries.scenario import World, make_driver, routed_request
 from tests.e2e.conftest import OpenPage
-from tests.household_requests.factories import SECRET_ADDRESS
+from tests.household_requests.factories import SECRET_ADDRESS, make_zone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,6 +41,7 @@ def _signed_in(phone: OpenPage, driver: User, *, javascript: bool = True) -> Pag
 
 
 def _pause(world: World) -> None:
+    make_zone("Elsewhere", ("55999",))  # a dispatcher's pause leaves a zone unpaused
     dispatcher = member_add(username="dina", role="dispatcher", password=PASSWORD)
     pauses.zones_pause(user=dispatcher, zone_ids=[world.zone.pk], kind=PauseKind.HOUR)
 
@@ -69,4 +72,46 @@ def test_it_shows_the_hold_without_javascript(
     page.goto(f"{live_server.url}/drive/routes/{world.route.pk}/")
 
     expect(page.get_by_text(f"Hold: do not go to {world.zone.name} now")).to_be_visible()
+    expect(page.get_by_text(SECRET_ADDRESS)).to_have_count(0)
+
+
+def test_it_asks_for_the_hold_as_soon_as_the_page_loads(
+    phone: OpenPage, live_server: Any, driver: User, world: World
+):
+    """The page is drawn before the pause; the zone is paused while its first hold check is
+    on the way (the real server answers it): no minute passes, and the addresses go."""
+    page = _signed_in(phone, driver)
+    page.clock.install()  # the minute's timer never fires here
+    asked: list[str] = []
+
+    def pause_then_answer(route: Any) -> None:
+        if not asked:
+            _pause(world)
+        asked.append(route.request.url)
+        route.continue_()
+
+    page.route("**/hold/", pause_then_answer)
+    page.goto(f"{live_server.url}/drive/routes/{world.route.pk}/")
+
+    expect(page.get_by_text(f"Hold: do not go to {world.zone.name} now")).to_be_visible()
+    expect(page.get_by_text(SECRET_ADDRESS)).to_have_count(0)
+    assert len(asked) == 1
+
+
+def test_it_clears_the_addresses_on_any_other_answer(
+    phone: OpenPage, live_server: Any, driver: User, world: World
+):
+    page = _signed_in(phone, driver)
+    page.clock.install()
+    page.goto(f"{live_server.url}/drive/routes/{world.route.pk}/")
+    expect(page.get_by_text(SECRET_ADDRESS)).to_be_visible()
+    # Positive control: a check that answers 200 without a hold keeps them.
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    page.wait_for_timeout(500)
+    expect(page.get_by_text(SECRET_ADDRESS)).to_be_visible()
+
+    # The session ends (signed out elsewhere, expired): the check is sent to the login page.
+    page.context.clear_cookies()
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
     expect(page.get_by_text(SECRET_ADDRESS)).to_have_count(0)

@@ -1,6 +1,7 @@
 """A family on a 360 px phone (issue 14): "leave quickly" from a status link opened directly
 leaves the neutral page current and the status URL gone from the tab's current entry; the
-family pages have a neutral title and icon in all four languages; a burned link and
+family pages (the start page and the 404 a burned link lands on too) have a neutral title
+and icon in all four languages; a burned link and
 reference answer like unknown ones, and the new link works.
 
 The neutral address is a file of the live server here: nothing leaves loopback."""
@@ -102,7 +103,9 @@ def test_family_pages_have_a_neutral_title_and_icon_in_every_language(
     phone: OpenPage, submitted: SubmittedRequest, language: str, live_server: Any
 ):
     page = _narrow(phone(f"/request/?lang={language}", javascript=False))
-    pages = ("/request/", "/needed/", _status(submitted))
+    # The start page too, and a burned or unknown status link's 404.
+    unknown = status_path("ZZZZ-ZZZZ", submitted.status_secret)
+    pages = ("/", "/request/", "/needed/", _status(submitted), unknown)
     for path in pages:
         page.goto(live_server.url + path)
         title = page.title()

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from deliveries import services as delivery_services
 from deliveries.models import Driver, Route, StopOutcome
-from household_requests import retention
+from household_requests import pauses, retention
 from household_requests.door_word import (
     LIST_SIZE,
     DoorWord,
@@ -29,11 +29,12 @@ from household_requests.door_word import (
     list_language,
     word_lists,
 )
-from household_requests.models import HouseholdRequest, SealedContact
+from household_requests.models import HouseholdRequest, PauseKind, SealedContact
 from household_requests.services import request_cancel, request_update_contact
 from household_requests.status_links import status_path
 from inventory.models import Item
 from mutualaid import keystore, sealing
+from mutualaid.timeutil import organization_tz
 from tests.conftest import api_client_for, page_client
 from tests.deliveries.factories import (
     make_driver,
@@ -333,3 +334,40 @@ def test_the_migration_gives_each_open_request_made_before_a_word():
     opened = door_word_for_family(HouseholdRequest.objects.get(reference="OPEN-0001"))
     assert opened is not None and opened.language == "en"
     assert SealedContact.objects.get(request__reference="DONE-0001").sealed_word is None
+
+
+def _replaced(family: Family) -> bool:
+    """Whether the family's page now shows a new word and no longer the old one."""
+    new = door_word_for_family(family.request)
+    family_page = text_of(page_client(None).get(family.status))
+    assert new is not None
+    return new.words != family.word.words and [
+        _has(family_page, new),
+        _has(family_page, family.word),
+    ] == [True, False]
+
+
+def test_it_is_replaced_when_a_driver_hands_a_started_route_back(family: Family, driver: User):
+    route_in_state(family.route, "in_progress", family.driver)
+    assert _has(text_of(page_client(driver).get(f"/drive/routes/{family.route.pk}/")), family.word)
+    assert not _replaced(family)  # positive control: the old word is still the family's
+
+    delivery_services.route_hand_back_for_safety(route_id=family.route.pk, driver=family.driver)
+
+    assert _replaced(family)
+
+
+def test_it_is_replaced_when_a_paused_started_route_is_retired(family: Family, organizer: User):
+    route_in_state(family.route, "in_progress", family.driver)
+    route = Route.objects.get(pk=family.route.pk)
+    pauses.zones_pause(user=organizer, zone_ids=[route.zone_id], kind=PauseKind.HOUR)
+    after_window = dt.datetime.combine(
+        route.service_date, route.window_end, tzinfo=organization_tz()
+    ) + dt.timedelta(minutes=1)
+    assert not _replaced(family)
+
+    retired = delivery_services.routes_retire_past(today=route.service_date, now=after_window)
+
+    assert retired == 1
+    assert Route.objects.get(pk=route.pk).status == "cancelled"
+    assert _replaced(family)

@@ -17,18 +17,20 @@ from deliveries.models import RevealChannel
 from deliveries.reveal import contacts_reveal
 from household_requests import pauses
 from household_requests.contacts import Contact
-from household_requests.models import PauseAction, PauseEvent, PauseKind, ZonePause
+from household_requests.models import PauseAction, PauseEvent, PauseKind, Zone, ZonePause
 from mutualaid.errors import Kind, ServiceError
 from mutualaid.members import member_add
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, api_client_for, page_client
 from tests.deliveries.factories import route_in_state
-from tests.deliveries.helpers import shows_secrets
+from tests.deliveries.helpers import shows_secrets, text_of
 from tests.deliveries.scenario import make_driver, routed_request
 from tests.household_requests.factories import make_zone
 
 
 @pytest.fixture
 def dispatcher(db: None) -> User:
+    # A dispatcher's pause must leave a zone unpaused: here, one that nothing else uses.
+    make_zone("Elsewhere", ("55999",))
     return member_add(username="dina", role="dispatcher", password=PASSWORD)
 
 
@@ -111,7 +113,34 @@ def test_it_lets_only_organizers_pause_every_zone(
     assert refused.value.kind == Kind.REFUSED
 
     pauses.zones_pause(user=organizer, every_zone=True, kind=PauseKind.HOUR)
-    assert pauses.paused_zone_ids() == set(zones)
+    assert pauses.paused_zone_ids() == set(Zone.objects.values_list("pk", flat=True))
+    assert set(zones) < pauses.paused_zone_ids()
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_dispatcher_listing_every_zone(
+    dispatcher: User, organizer: User, zones: list[int]
+):
+    every = list(Zone.objects.values_list("pk", flat=True))
+    _pause(dispatcher, every[:-1])  # positive control: all but one is a dispatcher's
+
+    with pytest.raises(ServiceError) as refused:  # the last one would leave none unpaused
+        _pause(dispatcher, every[-1:])
+    page = page_client(dispatcher).post(
+        "/zones/pause/", {"zones": [every[-1]], "duration": PauseKind.HOUR}
+    )
+    api = api_client_for(dispatcher).post(
+        "/api/v1/zones/pause/", {"zones": every, "minutes": 30}, format="json"
+    )
+
+    assert refused.value.kind == Kind.REFUSED
+    assert page.status_code == 200
+    assert "Only organizers can pause every zone at once." in text_of(page)
+    assert api.status_code == 403
+    assert pauses.paused_zone_ids() == set(every[:-1])
+    # An organizer may.
+    _pause(organizer, every[-1:])
+    assert pauses.paused_zone_ids() == set(every)
 
 
 @pytest.mark.django_db

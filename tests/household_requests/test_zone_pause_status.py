@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
+from django.test import override_settings
 from django.utils import timezone
 
 from deliveries import services as delivery_services
@@ -16,6 +18,7 @@ from household_requests import desk, pauses, pickup_hold
 from household_requests.models import HouseholdRequest, PauseKind, PickupPointZone, RequestStatus
 from household_requests.services import SubmittedRequest
 from mutualaid.members import member_add
+from mutualaid.timeutil import local_today, organization_tz
 from tests.conftest import PASSWORD, page_client
 from tests.deliveries.factories import make_driver, on_its_day, plan, stocked_item
 from tests.deliveries.helpers import text_of
@@ -27,6 +30,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def dispatcher(db: None) -> User:
+    # A dispatcher's pause must leave a zone unpaused: here, one that nothing else uses.
+    make_zone("Elsewhere", ("55999",))
     return member_add(username="dina", role="dispatcher", password=PASSWORD)
 
 
@@ -123,3 +128,36 @@ def test_it_still_hands_over_at_a_paused_pickup_point(dispatcher: User):
     desk.request_hand_over(reference=waiting.reference, user=desk_volunteer())
 
     assert waiting.request.status == RequestStatus.DELIVERED
+
+
+@override_settings(PICKUP_HOLD_DAYS=7, ZONE_PAUSE_MAX_HOURS=72)
+def test_it_gives_a_pickup_family_the_paused_days_back(dispatcher: User):
+    noon = dt.datetime.combine(local_today(), dt.time(12), tzinfo=organization_tz())
+    with time_machine.travel(noon, tick=False):
+        waiting = pickup()
+        zone = make_zone("Lake", ("55408",))
+        PickupPointZone.objects.create(location=waiting.place, zone=zone)
+    last_day = noon.date() + dt.timedelta(days=7)
+    moved = noon.date() + dt.timedelta(days=10)
+
+    def on_day(days: int, minutes: int = 0) -> time_machine.travel:
+        return time_machine.travel(noon + dt.timedelta(days=days, minutes=minutes), tick=False)
+
+    # Day 6: the point's zone is paused for three days, over the family's last day (day 7).
+    with on_day(6):
+        pauses.zones_pause(user=dispatcher, zone_ids=[zone.pk], kind=PauseKind.LIFTED)
+    with on_day(8):
+        assert pickup_hold.pickups_release_uncollected() == 0
+    # Day 10, the pause over: the three paused days are theirs again, and the page says so.
+    with on_day(10):
+        released = pickup_hold.pickups_release_uncollected()
+        text = text_of(page_client(None).get(waiting.status_path))
+    assert released == 0
+    assert waiting.request.status == RequestStatus.MATCHED
+    assert waiting.request.delivery_attempts == 0
+    assert f"pick them up by {moved:%A}, {moved:%m/%d/%Y}." in text
+    assert f"{last_day:%m/%d/%Y}" not in text
+    # Positive control: the day after the moved last day, the same clock releases it.
+    with on_day(11, minutes=1):
+        assert pickup_hold.pickups_release_uncollected() == 1
+    assert waiting.request.delivery_attempts == 1

@@ -96,6 +96,7 @@ def test_it_pauses_a_zone_while_a_driver_is_out(
     )
     make_driver(other_driver, zone)
     member_add(username="dina", role="dispatcher", password=PASSWORD)
+    make_zone("Elsewhere", ("55999",))  # a dispatcher's pause leaves a zone unpaused
     rice = ItemFactory.create(name="Rice", max_per_household=9)
     stocked_lot(rice, quantity=40)
     first_day = local_today() + dt.timedelta(days=1)

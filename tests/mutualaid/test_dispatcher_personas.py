@@ -24,6 +24,7 @@ from mutualaid.members import member_add
 from mutualaid.roles import is_dispatcher, is_member, is_organizer
 from tests.conftest import PASSWORD, api_client_for, page_client
 from tests.deliveries.scenario import make_driver, routed_request
+from tests.household_requests.factories import make_zone
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,8 @@ SAMPLES = {
 
 @pytest.fixture
 def dispatcher(db: None) -> User:
+    # A dispatcher's pause must leave a zone unpaused: here, one that nothing else uses.
+    make_zone("Elsewhere", ("55999",))
     return member_add(username="dina", role="dispatcher", password=PASSWORD)
 
 
@@ -250,3 +253,30 @@ def test_it_invites_a_dispatcher_from_the_web(organizer: User):
 
     assert answer.status_code == 200
     assert is_dispatcher(User.objects.get(username="hotline-ana"))
+
+
+def test_the_pause_api_reports_what_matched_no_zone(dispatcher: User):
+    world = routed_request()
+    client = api_client_for(dispatcher)
+    unknown_id = world.zone.pk + 1000
+
+    by_code = client.post(
+        "/api/v1/zones/pause/", {"postal_codes": ["55407", "00000"], "minutes": 30}, format="json"
+    )
+    by_id = client.post(
+        "/api/v1/zones/pause/", {"zones": [world.zone.pk, unknown_id], "minutes": 30}, format="json"
+    )
+    no_id = client.post(
+        "/api/v1/zones/pause/", {"zones": [unknown_id], "minutes": 30}, format="json"
+    )
+    no_code = client.post(
+        "/api/v1/zones/pause/", {"postal_codes": ["00000"], "minutes": 30}, format="json"
+    )
+
+    assert by_code.status_code == 200
+    assert by_code.json()["unmatched"] == {"postal_codes": ["00000"]}
+    assert [row["zone"] for row in by_code.json()["paused"]] == [world.zone.pk]
+    assert (by_id.status_code, by_id.json()["unmatched"]) == (200, {"zones": [unknown_id]})
+    assert (no_id.status_code, no_code.status_code) == (400, 400)
+    assert "No zone has these numbers." in no_id.content.decode()
+    assert list(ZonePause.objects.values_list("zone_id", flat=True)) == [world.zone.pk]
