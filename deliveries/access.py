@@ -122,12 +122,15 @@ def revealing_to(driver: Driver, via: str = "") -> Q:
     )
 
 
-def routes_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Route]:
-    """Organizers: every route. Drivers: what they see. Anyone else: nothing."""
+def routes_for_user(
+    user: AbstractBaseUser | AnonymousUser, *, driver: Driver | None = None
+) -> QuerySet[Route]:
+    """Organizers: every route. Drivers: what they see. Anyone else: nothing. `driver`:
+    the user's profile, if the caller has read it already (`driver_for_user`)."""
     routes = Route.objects.select_related("pantry")
     if is_organizer(user):
         return with_totals(routes)
-    driver = driver_for_user(user)
+    driver = driver or driver_for_user(user)
     if driver is None:
         return with_totals(routes.none())
     return with_totals(routes.filter(seen_by(driver)))
@@ -149,8 +152,10 @@ def _one(routes: QuerySet[Route], pk: int) -> Route:
     return route
 
 
-def route_for_user(user: AbstractBaseUser | AnonymousUser, pk: int) -> Route:
-    return _one(routes_for_user(user), pk)
+def route_for_user(
+    user: AbstractBaseUser | AnonymousUser, pk: int, *, driver: Driver | None = None
+) -> Route:
+    return _one(routes_for_user(user, driver=driver), pk)
 
 
 def route_to_act_on(driver: Driver, pk: int) -> Route:

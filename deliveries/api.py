@@ -171,10 +171,21 @@ def _driver_or_403(request: Request) -> Driver:
     return driver
 
 
+def _loads(routes: list[Route]) -> dict[int, dict[str, int]]:
+    """Each route's load by category, from the stops `_with_stops` read: no query."""
+    return {
+        route.pk: selectors.load_of(
+            route.stop_list,  # type: ignore[attr-defined]
+            lambda stop: stop.request.line_list,  # type: ignore[attr-defined]
+        )
+        for route in routes
+    }
+
+
 def _with_stops(routes: QuerySet[Route]) -> QuerySet[Route]:
     """Routes with `stop_list`, each stop's request with `line_list` (lists, not managers:
     a list API page builds no queryset per route and per stop)."""
-    lines = RequestLine.objects.select_related("item", "category")
+    lines = RequestLine.objects.select_related("item__category", "category")
     stops = (
         Stop.objects.select_related("request")
         .prefetch_related(Prefetch("request__lines", queryset=lines, to_attr="line_list"))
@@ -195,12 +206,17 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
     filterset_class = RouteFilter
     lookup_value_regex = r"\d+"
 
+    @cached_property
+    def _driver(self) -> Driver | None:
+        """The asking driver's profile, read once for the request (None for others)."""
+        return access.driver_for_user(self.request.user)
+
     def get_queryset(self) -> QuerySet[Route]:
-        return _with_stops(access.routes_for_user(self.request.user))
+        return _with_stops(access.routes_for_user(self.request.user, driver=self._driver))
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
-        context["driver"] = access.driver_for_user(self.request.user)
+        context["driver"] = self._driver
         return context
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -208,7 +224,7 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
         page = self.paginate_queryset(queryset)
         routes = list(page if page is not None else queryset)
         context = self.get_serializer_context()
-        context["loads"] = selectors.load_by_category([r.pk for r in routes])
+        context["loads"] = _loads(routes)
         data = RouteSerializer(routes, many=True, context=context).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
@@ -217,7 +233,7 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
         if route is None:
             raise NotFound
         context = self.get_serializer_context()
-        context["loads"] = selectors.load_by_category([route.pk])
+        context["loads"] = _loads([route])
         context["all_stops"] = True
         driver = context["driver"]
         hold = holds.hold_for(route) if driver and route.driver_id == driver.pk else None
@@ -237,7 +253,9 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
         find: Callable[[Driver, int], Route],
         run: Callable[..., Route],
     ) -> Response:
-        driver = _driver_or_403(request)
+        driver = self._driver
+        if driver is None:
+            raise PermissionDenied(DRIVERS_ONLY)
         route = run(route_id=find(driver, int(pk)).pk, driver=driver)
         # The route as it is now, even if the driver no longer sees it (released on a day
         # that has passed). No contacts: they are revealed (and logged) only on request.
@@ -245,7 +263,7 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet[Route]):
             selectors.with_totals(Route.objects.select_related("pantry").filter(pk=route.pk))
         ).get()
         context = self.get_serializer_context()
-        context["loads"] = selectors.load_by_category([route.pk])
+        context["loads"] = _loads([route])
         return Response(RouteSerializer(route, context=context).data)
 
     @extend_schema(request=None, responses=RouteSerializer)

@@ -3,6 +3,8 @@ decided in deliveries.access."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from django.db.models import (
     Count,
     IntegerField,
@@ -17,6 +19,7 @@ from django.db.models.functions import Coalesce
 
 from deliveries.models import ACTIVE_ROUTE_STATUSES, Driver, Route, Stop, StopOutcome
 from household_requests.models import RequestLine
+from household_requests.pauses import not_paused
 
 
 def with_totals(routes: QuerySet[Route]) -> QuerySet[Route]:
@@ -36,7 +39,7 @@ def with_totals(routes: QuerySet[Route]) -> QuerySet[Route]:
 
 
 def stops_of(route: Route) -> list[Stop]:
-    lines = RequestLine.objects.select_related("item", "category")
+    lines = RequestLine.objects.select_related("item__category", "category")
     return list(
         Stop.objects.filter(route=route)
         .select_related("request")
@@ -64,5 +67,28 @@ def load_by_category(route_ids: list[int]) -> dict[int, dict[str, int]]:
     return result
 
 
+def load_of(
+    stops: Iterable[Stop], lines: Callable[[Stop], Iterable[RequestLine]] | None = None
+) -> dict[str, int]:
+    """`load_by_category` for one route whose stops are already read, with their lines
+    (each line's item and its category, or its category): no query. `lines` gives a stop's
+    lines (default: `stop.request.lines.all()`, prefetched)."""
+    per_category: dict[str, int] = {}
+    for stop in stops:
+        if stop.outcome != StopOutcome.PENDING:
+            continue
+        for line in lines(stop) if lines else stop.request.lines.all():
+            if line.allocated <= 0:
+                continue
+            category = line.item.category if line.item is not None else line.category
+            name = category.name if category is not None else "?"
+            per_category[name] = per_category.get(name, 0) + line.allocated
+    return per_category
+
+
 def active_route_count(driver: Driver) -> int:
-    return Route.objects.filter(driver=driver, status__in=ACTIVE_ROUTE_STATUSES).count()
+    """The driver's claimed and started routes, toward their cap; a route on hold (its
+    zone paused) does not count: the driver cannot go there, and may take another."""
+    return Route.objects.filter(
+        not_paused(), driver=driver, status__in=ACTIVE_ROUTE_STATUSES
+    ).count()

@@ -45,7 +45,7 @@ from inventory.models import (
     StockLot,
     StockMovement,
 )
-from mutualaid.bounds import bounded_int
+from mutualaid.bounds import bounded_int, paths_for
 from mutualaid.csvexport import (
     BadRange,
     DateRange,
@@ -152,10 +152,16 @@ def stock(request: HttpRequest) -> HttpResponse:
         )
     )
     # Each unit's label looked up once for the page, not through get_unit_display per row.
-    units = dict(Item.Unit.choices)
+    units = {value: str(label) for value, label in Item.Unit.choices}  # translated once
+    # Each row's link reversed once for the page, and its "below target" decided once.
+    item_path, lot_path = paths_for("inventory:item_lots"), paths_for("inventory:lot_detail")
     for item in items:
         item.unit_label = units.get(item.unit, item.unit)  # type: ignore[attr-defined]
-    expiring = selectors.lots_expiring_soon().order_by("expires_on", "id")[:50]
+        item.path = item_path(item.pk)  # type: ignore[attr-defined]
+        item.low = item.total_on_hand < item.target_on_hand  # type: ignore[attr-defined]
+    expiring = list(selectors.lots_expiring_soon().order_by("expires_on", "id")[:50])
+    for lot in expiring:
+        lot.path = lot_path(lot.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "inventory/stock.html",

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 from urllib.parse import unquote_to_bytes
 
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from rest_framework.pagination import LimitOffsetPagination
@@ -20,6 +24,7 @@ MAX_ID = 2**31 - 1  # an id past any integer column
 MAX_AGE_DAYS = 3650  # "older than" filters: ten years covers any request kept
 INVALID_DATE = _("Enter a valid date.")
 NUL_REFUSED = _("Null characters are not allowed.")
+Row = TypeVar("Row", bound=Model)
 
 
 def bounded_int(text: str, *, maximum: int = MAX_ID) -> int | None:
@@ -53,6 +58,51 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
     """`?limit=` is capped; an offset past the end is an empty page (DRF counts first)."""
 
     max_limit = MAX_PAGE_SIZE
+
+
+MAX_PAGE_NUMBER = 1000  # a page's `?page=`: past it, the first page
+
+
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    """One page of a list page (the board, the queue): its rows and its neighbours."""
+
+    rows: list[Row]
+    number: int
+    has_next: bool
+
+    @property
+    def previous_number(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next_number(self) -> int | None:
+        return self.number + 1 if self.has_next and self.number < MAX_PAGE_NUMBER else None
+
+
+def page_of(rows: QuerySet[Row], page: str, size: int) -> Page[Row]:
+    """Page `page` (the `?page=` text; anything unusable is the first) of `rows`, `size`
+    rows a page, read with one query and no count: one row more than a page says whether
+    a next one exists. A page past the end (an old link) shows the last one, as Django's
+    paginator would; only then are the rows counted."""
+    number = bounded_int(page, maximum=MAX_PAGE_NUMBER) or 1
+    start = (number - 1) * size
+    found = list(rows[start : start + size + 1])
+    if not found and number > 1:
+        number = max(1, -(-rows.count() // size))
+        start = (number - 1) * size
+        found = list(rows[start : start + size + 1])
+    return Page(rows=found[:size], number=number, has_next=len(found) > size)
+
+
+_PK_PLACEHOLDER = 987654321
+
+
+def paths_for(name: str) -> Callable[[int], str]:
+    """`reverse(name, args=[pk])` for every row of a list page with one reverse: `name`
+    takes a single integer (a placeholder is reversed once and each pk put in its place)."""
+    head, tail = reverse(name, args=[_PK_PLACEHOLDER]).split(str(_PK_PLACEHOLDER))
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 class RefuseNulMiddleware:

@@ -19,9 +19,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, User
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import HttpRequest, HttpResponseBase
 from rest_framework import permissions
 from rest_framework.request import Request
@@ -37,17 +38,23 @@ MEMBER_ROLES = frozenset({ORGANIZER, DRIVER})
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
+# Django's own tables for User.groups (django.contrib.auth: auth_group, auth_user_groups).
+_ROLES_SQL = (
+    "SELECT g.name FROM auth_group g JOIN auth_user_groups ug ON ug.group_id = g.id"
+    " WHERE ug.user_id = %s"
+)
+
 
 def role_names(user: AnyUser) -> frozenset[str]:
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     cached: frozenset[str] | None = getattr(user, "_role_names", None)
     if cached is None:
-        cached = frozenset(
-            Group.objects.filter(user=cast(Any, user), name__in=ROLES).values_list(
-                "name", flat=True
-            )
-        )
+        # Every signed-in request asks, once (then it is kept on the request's user): plain
+        # SQL over Django's own group tables, about a tenth of the ORM's CPU (issue 9).
+        with connection.cursor() as cursor:
+            cursor.execute(_ROLES_SQL, [user.pk])
+            cached = frozenset(name for (name,) in cursor.fetchall() if name in ROLES)
         setattr(user, "_role_names", cached)  # noqa: B010 (a cache the model does not declare)
     return cached
 

@@ -95,7 +95,7 @@ def stop_items(
 
 def stop_rows(stops: list[Stop], contacts: dict[int, Contact] | None = None) -> list[StopRow]:
     contacts = contacts or {}
-    units = dict(Item.Unit.choices)
+    units = {value: str(label) for value, label in Item.Unit.choices}  # translated once
     return [
         StopRow(
             stop=stop,

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -36,25 +35,35 @@ from deliveries.views.common import (
     signed_in_driver,
     stop_rows,
 )
+from mutualaid.bounds import page_of, paths_for
 from mutualaid.errors import ServiceError, show_error
 from mutualaid.roles import acting_user
 
-BOARD_PAGE = 30
+# The soonest routes a driver sees at once; "Later routes" pages the rest (issue 9: a page
+# costs the same however many routes are open).
+BOARD_PAGE = 10
+BOARD_LINKS = ("route", "route_claim", "offer_accept", "offer_decline")
 
 
 @signed_in_driver()
 def board(request: HttpRequest, driver: Driver) -> HttpResponse:
     """Open routes in the driver's zones, with what they carry. No contact, ever."""
     # Soonest days first; the rest on later pages, so the page costs the same however
-    # many routes are open.
-    page = Paginator(
-        access.board_for(driver).order_by(
-            F("offered").desc(), "service_date", "window_start", "id"
-        ),
+    # many routes are open. Open routes have no driver: no join for one.
+    page = page_of(
+        access.board_for(driver)
+        .select_related(None)
+        .select_related("zone", "pantry")
+        .order_by(F("offered").desc(), "service_date", "window_start", "id"),
+        request.GET.get("page", ""),
         BOARD_PAGE,
-    ).get_page(request.GET.get("page"))
-    routes = list(page)
+    )
+    routes = page.rows
     loads = selectors.load_by_category([route.pk for route in routes])
+    # A card's links, each reversed once for the page rather than once per card.
+    links = {name: paths_for(f"deliveries:{name}") for name in BOARD_LINKS}
+    for route in routes:
+        route.links = {name: path(route.pk) for name, path in links.items()}  # type: ignore[attr-defined]
     return render_page(
         request,
         "deliveries/board.html",
@@ -94,7 +103,7 @@ def route_page(request: HttpRequest, driver: Driver | None, pk: int) -> HttpResp
     """A route's stops in order. Its assigned driver, once started on its day, also sees
     each waiting stop's contact (unsealed and logged by the reveal service); everyone else,
     and the driver of a route only claimed, sees reference codes and items only."""
-    route = access.route_for_user(request.user, pk)
+    route = access.route_for_user(request.user, pk, driver=driver)  # the profile read once
     stops = selectors.stops_of(route)
     contacts = contacts_reveal(
         route=route, stops=stops, user=acting_user(request), channel=RevealChannel.PAGE
@@ -114,7 +123,7 @@ def route_page(request: HttpRequest, driver: Driver | None, pk: int) -> HttpResp
             "active": mine and route.status == RouteStatus.IN_PROGRESS,
             "start_opens_at": access.start_opens_at(route),
             "failure_reasons": FailureReason.choices,
-            "loads": sorted(selectors.load_by_category([route.pk]).get(route.pk, {}).items()),
+            "loads": sorted(selectors.load_of(stops).items()),  # from the stops read above
             "can_claim": driver is not None and route.status == RouteStatus.OPEN,
             # A paused zone (issue 14): the hold, read without loading any contact.
             "hold": holds.hold_for(route) if mine else None,

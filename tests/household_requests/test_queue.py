@@ -249,3 +249,44 @@ def test_it_limits_how_many_requests_one_hotline_volunteer_enters(organizer: Use
 
     assert codes == [200, 200, 429]
     assert HouseholdRequest.objects.count() == 2
+
+
+def test_it_pages_the_queue_and_keeps_the_filters(organizer: User):
+    from household_requests.views import QUEUE_PAGE
+    from tests.household_requests.factories import contact
+
+    item = ItemFactory.create()
+    for n in range(QUEUE_PAGE + 3):
+        family = contact(phone=f"612-555-{n:04d}", address=f"{n} Elm Street")
+        submit(items=[(item, 1)], contact=family)
+    in_order = list(HouseholdRequest.objects.order_by("-urgency", "submitted_at", "id"))
+    client = page_client(organizer)
+
+    first = client.get("/requests/", {"status": "open"})
+    second = client.get("/requests/", {"status": "open", "page": "2"})
+    beyond = client.get("/requests/", {"status": "open", "page": "99"})
+
+    assert first.context["requests"] == in_order[:QUEUE_PAGE]
+    assert second.context["requests"] == in_order[QUEUE_PAGE:]
+    assert 'href="?status=open&amp;page=2">Next page' in first.content.decode()
+    assert 'href="?status=open&amp;page=1">Previous page' in second.content.decode()
+    assert "Next page" not in second.content.decode()
+    assert beyond.context["requests"] == second.context["requests"]  # past the end: the last
+
+
+def test_it_lists_twenty_requests_unless_asked_for_more(organizer: User):
+    from tests.household_requests.factories import contact
+
+    item = ItemFactory.create()
+    for n in range(23):
+        family = contact(phone=f"612-555-{n:04d}", address=f"{n} Elm Street")
+        submit(items=[(item, 1)], contact=family)
+    api = APIClient()
+    api.force_authenticate(organizer)
+
+    default = api.get("/api/v1/requests/").json()
+    more = api.get("/api/v1/requests/", {"limit": 50}).json()
+
+    assert (default["count"], len(default["results"])) == (23, 20)
+    assert "limit=20" in default["next"] and "offset=20" in default["next"]
+    assert len(more["results"]) == 23 and more["next"] is None
