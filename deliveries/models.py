@@ -94,7 +94,11 @@ class Route(models.Model):
                 name="route_open_has_no_driver",
             ),
         ]
-        indexes = [models.Index(fields=["status", "zone", "service_date"], name="route_board")]
+        indexes = [
+            models.Index(fields=["status", "zone", "service_date"], name="route_board"),
+            # The route lists' order (issue 9): a page of them reads the index, not a sort.
+            models.Index(fields=["service_date", "window_start", "id"], name="route_list_order"),
+        ]
 
     def __str__(self) -> str:
         return f"Route #{self.pk} {self.zone_id} {self.service_date}"
@@ -265,8 +269,14 @@ class NoticeSent(models.Model):
     reason = models.CharField(max_length=24, blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
     queued_at = models.DateTimeField(default=timezone.now)
+    # Pending: its next try. Sent with a provider's record to delete: the next try of that.
     next_try_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When it was counted against the daily caps (deliveries.notices, under a lock).
+    counted_at = models.DateTimeField(null=True, blank=True)
+    # The provider's id of the sent message (a Twilio SID, not personal), kept only until
+    # the provider's record of it is deleted; blank when there is none to delete.
+    provider_ref = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-queued_at", "-id"]
@@ -280,6 +290,13 @@ class NoticeSent(models.Model):
         indexes = [
             models.Index(fields=["outcome", "next_try_at"], name="notice_due"),
             models.Index(fields=["outcome", "finished_at"], name="notice_counts"),
+            models.Index(fields=["counted_at"], name="notice_counted"),
+            # The few sent messages whose record the provider still keeps (the sweep).
+            models.Index(
+                fields=["next_try_at"],
+                name="notice_provider_records",
+                condition=~Q(provider_ref=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -296,8 +296,12 @@ def claim_deadline(route: Route) -> dt.datetime:
 def claims_release_stale(*, now: dt.datetime | None = None) -> int:
     """Claims not started by their window (plus grace) go back to the board. Idempotent."""
     now = now or _now()
+    # Claims in a paused zone are kept (the driver was sent the hold): the retire sweep
+    # settles them after the pause (`_paused_past_window`), never silently here.
     candidates = Route.objects.filter(
-        status=RouteStatus.CLAIMED, service_date__lte=now.astimezone(organization_tz()).date()
+        not_paused(),
+        status=RouteStatus.CLAIMED,
+        service_date__lte=now.astimezone(organization_tz()).date(),
     ).order_by("pk")
     stale_routes = [route for route in candidates if claim_deadline(route) <= now]
     stale = [route.pk for route in stale_routes]
@@ -380,10 +384,24 @@ def routes_retire_past(*, today: dt.date, now: dt.datetime | None = None) -> int
         Route.objects.select_for_update()
         .filter(_past(today) | Q(pk__in=paused))
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "status")
     )
-    _cancel_routes(routes)
+    # Whoever started these routes saw their families' door words: new ones.
+    _door_words_renew([pk for pk, status in routes if status == RouteStatus.IN_PROGRESS])
+    _cancel_routes([pk for pk, _status in routes])
     return len(routes)
+
+
+def _door_words_renew(route_ids: list[int]) -> None:
+    """New door words for the waiting families of routes whose driver may have seen them
+    (started routes taken back, handed back or retired)."""
+    door_words_replace(
+        request_ids=list(
+            Stop.objects.filter(route_id__in=route_ids, outcome=StopOutcome.PENDING)
+            .order_by("request_id")
+            .values_list("request_id", flat=True)
+        )
+    )
 
 
 @transaction.atomic
@@ -405,6 +423,8 @@ def route_hand_back_for_safety(*, route_id: int, driver: Driver) -> Route:
         stops = Stop.objects.filter(route_id=route_id, outcome=StopOutcome.PENDING)
         list(stops.select_for_update().order_by("pk").values_list("pk", flat=True))
         request_ids = list(stops.values_list("request_id", flat=True))
+        # The driver saw these families' door words: new ones.
+        _door_words_renew([route_id])
         stops.update(outcome=StopOutcome.HELD, completed_at=_now())
         request_services.requests_unschedule(request_ids=request_ids)
         Route.objects.filter(pk=route_id).update(status=RouteStatus.CANCELLED)
@@ -451,13 +471,7 @@ def routes_take_back(*, driver: Driver, every_route: bool = False) -> int:
     started = [pk for pk, status in taken if status == RouteStatus.IN_PROGRESS]
     _tell_claims_ended(list(Route.objects.filter(pk__in=[pk for pk, _status in taken])))
     # Whoever held these routes may know their families' door words: new ones.
-    door_words_replace(
-        request_ids=list(
-            Stop.objects.filter(
-                route_id__in=[pk for pk, _status in taken], outcome=StopOutcome.PENDING
-            ).values_list("request_id", flat=True)
-        )
-    )
+    _door_words_renew([pk for pk, _status in taken])
     _back_to_board(Q(pk__in=claimed))
     _cancel_routes(started)
     return len(taken)

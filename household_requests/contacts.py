@@ -125,7 +125,8 @@ def seal_contact(contact: Contact) -> bytes:
 
 def unseal_contact(sealed_contact: SealedContact) -> Contact:
     """Open a sealed contact. Only the reveal service, re-sealing, the notice phone
-    (`notice_contacts.phone_for_notice`) and tests may call this."""
+    (`notice_contacts.phone_for_notice`), the hotline's lost-link cancel (which compares a
+    name in memory and shows nothing: `lost_link`) and tests may call this."""
     return Contact.from_values(json.loads(sealing.unseal(bytes(sealed_contact.sealed))))
 
 

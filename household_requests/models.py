@@ -150,7 +150,11 @@ class HouseholdRequest(models.Model):
                 name="request_delivery_has_zone",
             ),
         ]
-        indexes = [models.Index(fields=["status", "zone"], name="request_status_zone")]
+        indexes = [
+            models.Index(fields=["status", "zone"], name="request_status_zone"),
+            # The queue's order (issue 9): a page of it reads the index, not a sort of all.
+            models.Index(fields=["-urgency", "submitted_at", "id"], name="request_queue_order"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -307,3 +311,29 @@ class PickupPointZone(models.Model):
 
     def __str__(self) -> str:
         return f"pickup point {self.location_id} in zone {self.zone_id}"
+
+
+class LostLinkOutcome(models.TextChoices):
+    CANCELLED = "cancelled", _("cancelled")
+    NO_MATCH = "no_match", _("no request matched")
+    SEVERAL = "several", _("more than one request could match")
+    LIMITED = "limited", _("refused: too many tries this hour")
+
+
+class LostLinkCancel(models.Model):
+    """The record of the hotline's cancel by name and postal code (issue 14): who tried,
+    when, what came of it, and the reference only when a request was cancelled. Never what
+    was typed (household_requests.lost_link). Shown to every organizer."""
+
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    outcome = models.CharField(max_length=10, choices=LostLinkOutcome.choices)
+    reference = models.CharField(max_length=9, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from household_requests import views, views_desk, views_pauses
+from household_requests import views, views_desk, views_lost_link, views_pauses
 
 app_name = "household_requests"
 
@@ -32,5 +32,7 @@ urlpatterns = [
     path("requests/", views.queue, name="queue"),
     path("requests/export.csv", views.queue_csv, name="queue_csv"),
     path("requests/hotline/", views.hotline_form, name="hotline"),
+    # The hotline's cancel by name and postal code for a lost link (issue 14): organizers.
+    path("requests/lost-link/", views_lost_link.lost_link_cancel, name="lost_link_cancel"),
     path("requests/<int:pk>/", views.queue_detail, name="queue_detail"),
 ]

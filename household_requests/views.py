@@ -38,7 +38,7 @@ from household_requests.request_rules import REACH_PROMISES, Reach
 from household_requests.services import SubmittedRequest
 from household_requests.status_links import failed_lookup_allowed, status_path, status_url
 from household_requests.zones import zone_label
-from mutualaid.bounds import MAX_AGE_DAYS, MAX_ID, bounded_int
+from mutualaid.bounds import MAX_AGE_DAYS, MAX_ID, bounded_int, page_of, paths_for
 from mutualaid.csvexport import BadRange, bad_range, csv_response, date_range, local_time, within
 from mutualaid.errors import ServiceError, show_error
 from mutualaid.ratelimit import Verdict
@@ -356,13 +356,30 @@ def _queue_filters(request: HttpRequest) -> dict[str, object]:
     }
 
 
+# Rows a page of the queue shows; "Next page" reads the next ones (issue 9: a page costs the
+# same however many requests are open).
+QUEUE_PAGE = 50
+
+
 @organizer_required
 def queue(request: HttpRequest) -> HttpResponse:
     filters = _queue_filters(request)
-    requests = list(selectors.request_queue(**filters)[:200])  # type: ignore[arg-type]
+    page = page_of(
+        selectors.request_queue(**filters),  # type: ignore[arg-type]
+        request.GET.get("page", ""),
+        QUEUE_PAGE,
+    )
+    requests = page.rows
+    # The filters without the page: the CSV link and the pager's links keep them.
+    kept = request.GET.copy()
+    kept.pop("page", None)
     # Each label looked up once for the page, not through get_FOO_display per row.
-    status_labels, urgency_labels = dict(RequestStatus.choices), dict(Urgency.choices)
+    # Translated once here (choices hold lazy strings, each translated again where shown).
+    status_labels = {value: str(label) for value, label in RequestStatus.choices}
+    urgency_labels = {value: str(label) for value, label in Urgency.choices}
+    detail = paths_for("household_requests:queue_detail")  # one reverse for the page
     for row in requests:
+        row.detail_url = detail(row.pk)  # type: ignore[attr-defined]
         row.status_label = status_labels.get(row.status, row.status)  # type: ignore[attr-defined]
         row.urgency_label = urgency_labels.get(row.urgency, row.urgency)  # type: ignore[attr-defined]
     return render(
@@ -374,7 +391,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             "zones": Zone.objects.all(),
             "statuses": RequestStatus.choices,
             "urgencies": Urgency.choices,
-            "query": request.GET.urlencode(),
+            "query": kept.urlencode(),
+            "page": page,
         },
     )
 

@@ -457,6 +457,16 @@ if PRODUCTION and not env_str("TRUSTED_PROXY_COUNT"):
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mutualaid@localhost")
+# The SMTP server (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend). EMAIL_TIMEOUT
+# is read below with the notices' timeout, its default: a hung server never holds a sweep.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL: set one of them, not both")
 
 # --- Notices to drivers and families (issue 13; deliveries/notices.py) ---
 # Channels that may send: console (the log), email (Django's mail above), signal (a
@@ -473,10 +483,24 @@ NOTIFY_FAMILY_CHANNEL = env_str("NOTIFY_FAMILY_CHANNEL", "")
 NOTIFY_SENDER_NAME = env_str("NOTIFY_SENDER_NAME", "")
 # The site's address, for the board's link in drivers' notices (https://aid.example.org).
 NOTIFY_SITE_URL = env_str("NOTIFY_SITE_URL", "http://localhost:8000")
+# Per recipient per local day: a driver, or a family's phone (its blind index, so many
+# requests with one number share it). A notice over a cap waits for the next day.
 NOTIFY_PER_RECIPIENT_PER_DAY = env_int("NOTIFY_PER_RECIPIENT_PER_DAY", 6, minimum=1)
+# Per network per local day: drivers' notices, and families' texts apart, so a flood of
+# requests never crowds out the drivers' offers.
 NOTIFY_PER_DAY = env_int("NOTIFY_PER_DAY", 500, minimum=1)
+NOTIFY_FAMILY_PER_DAY = env_int("NOTIFY_FAMILY_PER_DAY", 200, minimum=1)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
 NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 10, minimum=1)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", NOTIFY_TIMEOUT_SECONDS, minimum=1)
+# A send sweep starts no send after this many seconds (the rest waits for the next one),
+# well inside the jobs' soft time limit (40 s, mutualaid/celery.py) with a send's timeout.
+NOTIFY_BATCH_SECONDS = env_int("NOTIFY_BATCH_SECONDS", 15, minimum=1)
+if NOTIFY_BATCH_SECONDS + 2 * max(NOTIFY_TIMEOUT_SECONDS, EMAIL_TIMEOUT) >= 40:
+    raise ConfigError(
+        "NOTIFY_BATCH_SECONDS plus twice the send timeout (NOTIFY_TIMEOUT_SECONDS, "
+        "EMAIL_TIMEOUT) must stay under the jobs' soft time limit of 40 seconds"
+    )
 SIGNAL_CLI_URL = env_str("SIGNAL_CLI_URL", "http://127.0.0.1:8080")
 SIGNAL_NUMBER = env_str("SIGNAL_NUMBER")
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
@@ -504,7 +528,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "mutualaid.bounds.BoundedLimitOffsetPagination",
-    "PAGE_SIZE": 100,
+    # A list answers 20 rows unless `?limit=` asks for more (up to mutualaid.bounds'
+    # MAX_PAGE_SIZE): a page costs the same however many rows there are (issue 9).
+    "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "mutualaid.schema.AutoSchema",  # refusals documented too
     # Without this DRF's throttles believe any X-Forwarded-For, so a guesser gets fresh tries.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
