@@ -131,11 +131,14 @@ def route_page(request: HttpRequest, driver: Driver | None, pk: int) -> HttpResp
     )
 
 
-@signed_in_driver(action=True)
-def route_claim(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse:
+def _take_route(
+    request: HttpRequest, driver: Driver, pk: int, take: Callable[..., object]
+) -> HttpResponse:
+    """A route from the driver's board becomes theirs through `take` (a claim, or an
+    offer's acceptance, which is a claim)."""
     route = access.route_to_claim(driver, pk)
     try:
-        services.route_claim(route_id=route.pk, driver=driver)
+        take(route_id=route.pk, driver=driver)
     except ServiceError as error:
         show_error(request, error)
         return redirect("deliveries:board")
@@ -143,7 +146,12 @@ def route_claim(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse:
         request,
         _("The route is yours. Names and addresses show here once you start it on its day."),
     )
-    return redirect("deliveries:route", pk=pk)
+    return redirect("deliveries:route", pk=route.pk)
+
+
+@signed_in_driver(action=True)
+def route_claim(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse:
+    return _take_route(request, driver, pk, services.route_claim)
 
 
 def _driver_action(
@@ -243,17 +251,7 @@ def stop_complete(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse
 @signed_in_driver(action=True)
 def offer_accept(request: HttpRequest, driver: Driver, pk: int) -> HttpResponse:
     """Take a route an organizer offered you: a claim like the board's."""
-    route = access.route_to_claim(driver, pk)
-    try:
-        services.route_offer_accept(route_id=route.pk, driver=driver)
-    except ServiceError as error:
-        show_error(request, error)
-        return redirect("deliveries:board")
-    messages.success(
-        request,
-        _("The route is yours. Names and addresses show here once you start it on its day."),
-    )
-    return redirect("deliveries:route", pk=route.pk)
+    return _take_route(request, driver, pk, services.route_offer_accept)
 
 
 @signed_in_driver(action=True)
