@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from mutualaid.members import member_add
@@ -160,3 +161,25 @@ def _run_key_dir() -> Iterator[None]:
     key_dir = Path(settings.KEY_DIR)
     if key_dir.parent == Path(tempfile.gettempdir()) / "mutualaid-keys":
         shutil.rmtree(key_dir, ignore_errors=True)
+
+
+# Notices (deliveries/notify) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def signal_server() -> Iterator[Any]:
+    """A local server speaking signal-cli's REST API, with families and drivers notified
+    through it (tests/deliveries/notice_servers.py)."""
+    from tests.deliveries.notice_servers import provider_server
+
+    with (
+        provider_server("signal") as server,
+        override_settings(
+            NOTIFY_CHANNELS=["console", "signal"],
+            NOTIFY_FAMILY_CHANNEL="signal",
+            SIGNAL_CLI_URL=server.url,
+            SIGNAL_NUMBER="+15550001111",
+            NOTIFY_TIMEOUT_SECONDS=1,
+        ),
+    ):
+        yield server

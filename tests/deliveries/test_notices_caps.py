@@ -6,7 +6,6 @@ anyone texts a phone for one open request a day."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
@@ -19,27 +18,12 @@ from household_requests import allocation
 from household_requests.models import HouseholdRequest
 from mutualaid.timeutil import organization_tz
 from tests.deliveries.factories import make_driver, on_its_day, plan, stocked_item, zone_named
-from tests.deliveries.notice_servers import ProviderServer, provider_server
+from tests.deliveries.notice_servers import ProviderServer
 from tests.household_requests.factories import contact, submit
 from tests.inventory.factories import LocationFactory
 
 FAMILY_PHONE_SENT = "+16125550199"  # SECRET_PHONE
 DRIVER_NUMBER = "+1 612 555 0177"
-
-
-@pytest.fixture
-def signal_server() -> Iterator[ProviderServer]:
-    with (
-        provider_server("signal") as server,
-        override_settings(
-            NOTIFY_CHANNELS=["console", "signal"],
-            NOTIFY_FAMILY_CHANNEL="signal",
-            SIGNAL_CLI_URL=server.url,
-            SIGNAL_NUMBER="+15550001111",
-            NOTIFY_TIMEOUT_SECONDS=1,
-        ),
-    ):
-        yield server
 
 
 def next_midnight(moment: dt.datetime) -> dt.datetime:

@@ -4,7 +4,6 @@ their language, neutral (no item, no address, no organisation unless one is set)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
@@ -26,7 +25,7 @@ from tests.deliveries.factories import (
     stocked_item,
     zone_named,
 )
-from tests.deliveries.notice_servers import ProviderServer, provider_server
+from tests.deliveries.notice_servers import ProviderServer
 from tests.household_requests.factories import (
     SECRET_ADDRESS,
     SECRET_NAME,
@@ -40,21 +39,6 @@ from tests.inventory.factories import ItemFactory, LocationFactory
 FAMILY_PHONE_SENT = "+16125550199"  # SECRET_PHONE, 612-555-0199
 OTHER_PHONE_SENT = "+16125550142"
 ON_ITS_WAY_ES = "Su entrega va en camino hoy."
-
-
-@pytest.fixture
-def signal_server() -> Iterator[ProviderServer]:
-    with (
-        provider_server("signal") as server,
-        override_settings(
-            NOTIFY_CHANNELS=["console", "signal"],
-            NOTIFY_FAMILY_CHANNEL="signal",
-            SIGNAL_CLI_URL=server.url,
-            SIGNAL_NUMBER="+15550001111",
-            NOTIFY_TIMEOUT_SECONDS=1,
-        ),
-    ):
-        yield server
 
 
 def two_families() -> tuple[Route, HouseholdRequest, HouseholdRequest]:

@@ -23,7 +23,7 @@ from deliveries.driver_settings import driver_settings_update
 from deliveries.models import Driver, NoticeKind, NoticeSent, Route, StopOutcome
 from household_requests import retention
 from tests.deliveries.factories import make_driver, planned_route
-from tests.deliveries.notice_servers import ProviderServer, provider_server, silent_server
+from tests.deliveries.notice_servers import ProviderServer, silent_server
 from tests.deliveries.test_notices_families import started, two_families
 
 DRIVER_NUMBER = "+1 612 555 0177"
@@ -41,21 +41,6 @@ def hung_signal() -> Iterator[None]:
         ),
     ):
         yield
-
-
-@pytest.fixture
-def signal_server() -> Iterator[ProviderServer]:
-    with (
-        provider_server("signal") as server,
-        override_settings(
-            NOTIFY_CHANNELS=["console", "signal"],
-            NOTIFY_FAMILY_CHANNEL="signal",
-            SIGNAL_CLI_URL=server.url,
-            SIGNAL_NUMBER="+15550001111",
-            NOTIFY_TIMEOUT_SECONDS=1,
-        ),
-    ):
-        yield server
 
 
 def signal_driver(user: User) -> tuple[Driver, Route]:

@@ -5,12 +5,10 @@ queued again and sent after the pause (through a real local Signal server)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.test import override_settings
 from django.utils import timezone
 
 from deliveries import notices
@@ -18,26 +16,11 @@ from deliveries.models import NoticeKind, NoticeSent
 from household_requests import allocation, pauses
 from household_requests.models import PauseKind, PickupPointZone
 from tests.deliveries.factories import stocked_item, zone_named
-from tests.deliveries.notice_servers import ProviderServer, provider_server
+from tests.deliveries.notice_servers import ProviderServer
 from tests.household_requests.factories import contact, make_zone, submit
 from tests.inventory.factories import LocationFactory
 
 READY_ES = "Su recogida está lista. Su enlace privado dice dónde y cuándo."
-
-
-@pytest.fixture
-def signal_server() -> Iterator[ProviderServer]:
-    with (
-        provider_server("signal") as server,
-        override_settings(
-            NOTIFY_CHANNELS=["console", "signal"],
-            NOTIFY_FAMILY_CHANNEL="signal",
-            SIGNAL_CLI_URL=server.url,
-            SIGNAL_NUMBER="+15550001111",
-            NOTIFY_TIMEOUT_SECONDS=1,
-        ),
-    ):
-        yield server
 
 
 @pytest.mark.django_db
