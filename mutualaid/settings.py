@@ -172,6 +172,13 @@ if DATABASE_URL:
         DATABASES = {
             "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
         }
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+            # A query a connection has run twice is prepared on the server and planned
+            # once (psycopg's prepared statements need server-side binding): a page's
+            # planning, not its execution, was most of what PostgreSQL spent on it (issue 9).
+            DATABASES["default"].setdefault("OPTIONS", {}).update(
+                server_side_binding=True, prepare_threshold=2
+            )
     except ValueError as exc:
         raise ConfigError(f"DATABASE_URL is not a database URL: {exc}") from None
 else:
